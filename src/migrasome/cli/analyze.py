@@ -1,0 +1,3 @@
+"""`migrasome analyze`."""
+
+from ._app import app  # noqa: F401

@@ -1,0 +1,3 @@
+"""`migrasome render`."""
+
+from ._app import app  # noqa: F401

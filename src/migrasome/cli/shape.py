@@ -1,0 +1,3 @@
+"""`migrasome shape`."""
+
+from ._app import app  # noqa: F401

@@ -1,0 +1,3 @@
+"""`migrasome simulate`, `presets`, `perturbations`."""
+
+from ._app import app  # noqa: F401

@@ -1,0 +1,96 @@
+"""Read-outs from Results tables, as experimentalists report them (MODEL.md §8).
+
+These functions read only the schema tables, so they give the same numbers for a simulation
+(truth) and for an analysed movie (measurement).
+
+Snapshot read-outs (per cell, per 100 µm RF, RF number and length) are averaged over the
+recorded frames of the second half of the run: that is what counting on a fixed sample or a
+still frame gives once the culture has reached its steady state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .results import MIN_MIGRASOME_DIAMETER_UM
+
+__all__ = ["summarize", "counts_over_time", "steady_frames"]
+
+
+def steady_frames(frames: pd.Series) -> np.ndarray:
+    """The recorded frames in the second half of the run."""
+    f = np.unique(np.asarray(frames))
+    if f.size == 0:
+        return f
+    return f[f >= f.min() + (f.max() - f.min()) / 2]
+
+
+def counts_over_time(results) -> pd.DataFrame:
+    """Per recorded frame: migrasomes (attached, released), attached RFs and their length.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``frame, t_min, n_migrasomes, n_attached, n_released, n_fibers,
+        fiber_length_um``.
+    """
+    mf = results.migrasome_frames
+    ff = results.fiber_frames
+    tr = results.tracks
+    frames = np.unique(np.concatenate([tr["frame"].to_numpy(), mf["frame"].to_numpy(),
+                                       ff["frame"].to_numpy()]).astype(np.int64))
+    out = pd.DataFrame({"frame": frames})
+    times = pd.concat([tr[["frame", "t_min"]], mf[["frame", "t_min"]], ff[["frame", "t_min"]]])
+    out["t_min"] = out["frame"].map(times.groupby("frame")["t_min"].first())
+    big = mf[mf["diameter_um"] >= MIN_MIGRASOME_DIAMETER_UM]
+    g = big.groupby("frame")
+    out["n_migrasomes"] = out["frame"].map(g.size()).fillna(0).astype(int)
+    out["n_attached"] = out["frame"].map(g["attached"].sum()).fillna(0).astype(int)
+    out["n_released"] = out["n_migrasomes"] - out["n_attached"]
+    att = ff[ff["attached"]]
+    ga = att.groupby("frame")
+    out["n_fibers"] = out["frame"].map(ga.size()).fillna(0).astype(int)
+    out["fiber_length_um"] = out["frame"].map(ga["length_um"].sum()).fillna(0.0)
+    return out
+
+
+def summarize(results) -> pd.Series:
+    """The headline read-outs of a Results.
+
+    Returns
+    -------
+    Series
+        ``n_cells``; ``migrasomes_per_cell`` (attached migrasomes ≥ 0.5 µm per cell, snapshot);
+        ``migrasomes_per_100um_rf``; ``migrasomes_formed_per_cell`` (all that reached
+        0.5 µm during the run); ``median_diameter_um`` (of the largest size each reached);
+        ``median_growth_min`` (growth onset to full size); ``median_lifetime_min`` (growth
+        onset to breakdown, among those that broke down); ``rf_count_per_cell`` and
+        ``rf_length_per_cell_um`` (attached RFs, snapshot); ``released_fraction`` (of the
+        migrasomes formed, the fraction released by RF breakage); ``mean_speed_um_per_min``.
+    """
+    cells = results.cells
+    n_cells = max(len(cells), 1)
+    counts = counts_over_time(results)
+    steady = counts[counts["frame"].isin(steady_frames(counts["frame"]))]
+    mig = results.migrasomes
+    mig = mig[mig["max_diameter_um"] >= MIN_MIGRASOME_DIAMETER_UM]
+    growth = mig["t_full_size_min"] - mig["t_growth_onset_min"]
+    life = mig["t_breakdown_min"] - mig["t_growth_onset_min"]
+    rf_len = steady["fiber_length_um"].mean() if len(steady) else 0.0
+    attached = steady["n_attached"].mean() if len(steady) else 0.0
+    tr = results.tracks
+    s = {
+        "n_cells": float(len(cells)),
+        "migrasomes_per_cell": attached / n_cells,
+        "migrasomes_per_100um_rf": 100.0 * attached / rf_len if rf_len > 0 else np.nan,
+        "migrasomes_formed_per_cell": len(mig) / n_cells,
+        "median_diameter_um": float(mig["max_diameter_um"].median()) if len(mig) else np.nan,
+        "median_growth_min": float(growth.median()) if growth.notna().any() else np.nan,
+        "median_lifetime_min": float(life.median()) if life.notna().any() else np.nan,
+        "rf_count_per_cell": (steady["n_fibers"].mean() / n_cells) if len(steady) else 0.0,
+        "rf_length_per_cell_um": rf_len / n_cells,
+        "released_fraction": float(mig["t_release_min"].notna().mean()) if len(mig) else np.nan,
+        "mean_speed_um_per_min": float(tr["speed_um_per_min"].mean()) if len(tr) else np.nan,
+    }
+    return pd.Series(s, name="summary")
