@@ -61,8 +61,10 @@ def summarize(results) -> pd.Series:
     Returns
     -------
     Series
-        ``n_cells``; ``migrasomes_per_cell`` (attached migrasomes ≥ 0.5 µm per cell, snapshot);
-        ``migrasomes_per_100um_rf``; ``migrasomes_formed_per_cell`` (all that reached
+        ``n_cells``; ``migrasomes_per_cell`` (migrasomes ≥ 0.5 µm present per cell in a
+        snapshot, on RFs or released, as counted in an image of the dish);
+        ``attached_migrasomes_per_cell`` (still on its RFs);
+        ``migrasomes_per_100um_rf`` (attached ones per RF length); ``migrasomes_formed_per_cell`` (all that reached
         0.5 µm during the run); ``median_diameter_um`` (of the largest size each reached);
         ``median_growth_min`` (growth onset to full size); ``median_lifetime_min`` (growth
         onset to breakdown, among those that broke down); ``rf_count_per_cell`` and
@@ -78,11 +80,13 @@ def summarize(results) -> pd.Series:
     growth = mig["t_full_size_min"] - mig["t_growth_onset_min"]
     life = mig["t_breakdown_min"] - mig["t_growth_onset_min"]
     rf_len = steady["fiber_length_um"].mean() if len(steady) else 0.0
+    present = steady["n_migrasomes"].mean() if len(steady) else 0.0
     attached = steady["n_attached"].mean() if len(steady) else 0.0
     tr = results.tracks
     s = {
         "n_cells": float(len(cells)),
-        "migrasomes_per_cell": attached / n_cells,
+        "migrasomes_per_cell": present / n_cells,
+        "attached_migrasomes_per_cell": attached / n_cells,
         "migrasomes_per_100um_rf": 100.0 * attached / rf_len if rf_len > 0 else np.nan,
         "migrasomes_formed_per_cell": len(mig) / n_cells,
         "median_diameter_um": float(mig["max_diameter_um"].median()) if len(mig) else np.nan,

@@ -1,0 +1,22 @@
+"""Analysis of fluorescence time-lapse movies: cells, retraction fibres and migrasomes.
+
+``analyze_movie`` turns a movie (real or rendered) into the same tables a simulation records
+(see :mod:`migrasome.results`); ``compare_results`` scores those tables against a truth.
+The steps are usable one by one, each taking a 2-D frame first:
+
+``preprocess``  background, noise, PSF width
+``cells``       cell bodies (opening + threshold + size filter)
+``migrasomes``  LoG candidates, azimuthal-median profile fit of a blurred shell → diameter
+``fibers``      ridge filter, skeleton, branch graph (skan)
+``assign``      migrasome → fibre → cell
+``tracking``    frame-to-frame linking with gaps (Hungarian assignment)
+``tables``      per-frame detections → schema tables
+``pipeline``    all of it, one frame at a time
+``compare``     precision, recall, F1, diameter and per-cell count errors
+``overlay``     figures and movies for checking by eye
+"""
+
+from .compare import compare_results, match_frames
+from .pipeline import Options, analyze_frame, analyze_movie
+
+__all__ = ["analyze_movie", "analyze_frame", "Options", "compare_results", "match_frames"]

@@ -1,3 +1,140 @@
-"""`migrasome analyze`."""
+"""`migrasome analyze` and `migrasome compare`."""
 
-from ._app import app  # noqa: F401
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ._app import app
+
+_BAD_INPUT = (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError,
+              IsADirectoryError, TypeError, PermissionError)
+
+
+def _fail(msg: str) -> None:
+    typer.echo(f"error: {msg}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _default_out(movie: Path) -> Path:
+    name = movie.name
+    for suf in (".ome.tiff", ".ome.tif", ".ome.zarr", ".tiff", ".tif", ".zarr"):
+        if name.lower().endswith(suf):
+            name = name[: -len(suf)]
+            break
+    return movie.with_name(f"{name}.analysis")
+
+
+def _print_series(title: str, s, fmt: str = "{:.3g}") -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=title)
+    t.add_column("read-out")
+    t.add_column("value", justify="right")
+    for k, v in s.items():
+        try:
+            txt = fmt.format(float(v))
+        except (TypeError, ValueError):
+            txt = str(v)
+        t.add_row(str(k), txt)
+    Console().print(t)
+
+
+@app.command()
+def analyze(
+    movie: Path = typer.Argument(..., help="Movie: OME-TIFF, TIFF or OME-Zarr (T, [C,] Y, X)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                       help="Output folder (default: <movie>.analysis)."),
+    pixel_size_um: Optional[float] = typer.Option(None, help="Pixel size, µm (if the file "
+                                                  "does not say, or to override it)."),
+    frame_interval_min: Optional[float] = typer.Option(None, help="Frame interval, min."),
+    channel: Optional[str] = typer.Option(None, help="Channel to analyse (index or name)."),
+    overlay_movie: bool = typer.Option(False, help="Also write an RGB overlay movie (TIFF)."),
+    overwrite: bool = typer.Option(False, help="Replace an existing output folder."),
+    quiet: bool = typer.Option(False, help="No progress bar, no table."),
+) -> None:
+    """Find cells, RFs and migrasomes in a movie; write tables, a summary and an overlay."""
+    import shutil
+    import tempfile
+
+    from ..analysis import analyze_movie
+    from ..analysis.overlay import overlay_figure, write_overlay_movie
+    from ..analysis.pipeline import frames_of
+    from ..analysis.summary import summarize_analysis
+    from ..results import replace_dir
+
+    out = out or _default_out(movie)
+    if not movie.exists():
+        _fail(f"{movie}: no such file or folder")
+    if out.exists() and not overwrite:
+        _fail(f"{out} exists; pass --overwrite to replace it")
+    try:
+        res = analyze_movie(movie, pixel_size_um=pixel_size_um,
+                            frame_interval_min=frame_interval_min, channel=channel,
+                            progress=not quiet)
+    except _BAD_INPUT as e:
+        _fail(str(e))
+    except OSError as e:
+        _fail(f"{movie}: cannot read: {e}")
+    summary = summarize_analysis(res)
+    px = res.metadata["pixel_size_um"]
+    n = int(res.metadata["n_frames"])
+    show = n // 2
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        res.write_into(tmp)
+        summary.to_frame().T.to_csv(tmp / "summary.csv", index=False)
+        (tmp / "summary.json").write_text(summary.to_json(indent=2))
+        frames, _ = frames_of(movie, channel=channel, pixel_size_um=pixel_size_um,
+                              frame_interval_min=frame_interval_min)
+        for k, frame in enumerate(frames):
+            if k == show:
+                overlay_figure(frame, res, frame_index=k, pixel_size_um=px,
+                               path=tmp / "overlay.png")
+                break
+        if overlay_movie:
+            frames, _ = frames_of(movie, channel=channel, pixel_size_um=pixel_size_um,
+                                  frame_interval_min=frame_interval_min)
+            write_overlay_movie(frames, res, tmp / "overlay.tif", pixel_size_um=px)
+        replace_dir(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if not quiet:
+        _print_series(f"{movie.name}: {n} frames → {out}", summary)
+
+
+@app.command()
+def compare(
+    detected: Path = typer.Argument(..., help="Results folder written by `migrasome analyze`."),
+    truth: Path = typer.Argument(..., help="Truth Results folder (or a rendered movie whose "
+                                 "<stem>.truth/ folder lies beside it)."),
+    min_diameter_um: float = typer.Option(0.8, help="Score migrasomes from this size, µm."),
+    tolerance_um: Optional[float] = typer.Option(None, help="Match distance, µm (default "
+                                                 "max(0.5, d/2))."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the scores here."),
+) -> None:
+    """Score detections against truth: precision, recall, F1, diameter and count errors."""
+    from ..analysis import compare_results
+    from ..results import load_results
+
+    try:
+        if truth.is_file() or truth.suffix.lower() == ".zarr":
+            from ..imaging import truth_path
+
+            truth = truth_path(truth)
+        det = load_results(detected)
+        tru = load_results(truth)
+        scores = compare_results(det, tru, min_diameter_um=min_diameter_um,
+                                 tolerance_um=tolerance_um)
+    except _BAD_INPUT as e:
+        _fail(str(e))
+    except OSError as e:
+        _fail(f"cannot read results: {e}")
+    if json_out is not None:
+        json_out.write_text(scores.to_json(indent=2))
+    _print_series(f"{detected.name} vs {truth.name}", scores)

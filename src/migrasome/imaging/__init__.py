@@ -1,0 +1,28 @@
+"""Imaging: render a simulation as a microscope would see it, and read/write movies.
+
+``render_movie`` turns a :class:`~migrasome.Results` into a :class:`Movie` (a TSPAN4-GFP
+time-lapse with realistic optics and camera noise, and its ground truth in image µm);
+``write_movie`` / ``read_movie`` / ``iter_frames`` move movies to and from OME-TIFF and
+OME-Zarr. See ``docs/imaging.md``.
+"""
+
+from .movie import Movie
+from .optics import axial_sigma_um, psf_sigma_um
+from .render import LABELS, Renderer, render_movie
+from .scene import synthetic_results
+from .io import iter_frames, movie_info, read_movie, truth_path, write_movie
+
+__all__ = [
+    "Movie",
+    "render_movie",
+    "Renderer",
+    "LABELS",
+    "write_movie",
+    "read_movie",
+    "iter_frames",
+    "movie_info",
+    "truth_path",
+    "synthetic_results",
+    "psf_sigma_um",
+    "axial_sigma_um",
+]

@@ -1,8 +1,23 @@
 """Membrane mechanics of a retraction fibre carrying a stiff tetraspanin domain (MODEL.md §7).
 
-``swelling_diameter_um`` is the interface the simulation's expansion step calls.
+``solve_tube`` relaxes the axisymmetric Helfrich shape of a tube with a domain;
+``swelling_diameter_um`` is the interface the simulation's expansion step calls (it
+interpolates a table of ``solve_tube`` results, see ``membrane.table``).
 """
 
-from .swelling import swelling_diameter_um, tube_radius_um, tube_force_pN, KT_PN_UM
+from .swelling import (
+    KT_PN_UM,
+    swelling_diameter_closed_form_um,
+    swelling_diameter_um,
+    swelling_energy_closed_form,
+    tube_force_pN,
+    tube_radius_um,
+)
+from .table import build_swelling_table, load_swelling_table, lookup_swelling, phase_diagram
+from .tube import TubeShape, solve_tube
 
-__all__ = ["swelling_diameter_um", "tube_radius_um", "tube_force_pN", "KT_PN_UM"]
+__all__ = [
+    "solve_tube", "TubeShape", "swelling_diameter_um", "swelling_diameter_closed_form_um",
+    "swelling_energy_closed_form", "tube_radius_um", "tube_force_pN", "KT_PN_UM",
+    "build_swelling_table", "load_swelling_table", "lookup_swelling", "phase_diagram",
+]

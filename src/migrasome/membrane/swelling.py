@@ -1,4 +1,10 @@
-"""Swelling of a stiff domain on a membrane tube: closed-form approximation.
+"""Swelling of a stiff domain on a membrane tube: the simulation's interface.
+
+``swelling_diameter_um`` interpolates the table that the axisymmetric solver precomputes
+(:mod:`migrasome.membrane.table`). The closed form below is kept for comparison and as the
+fallback outside the table's range.
+
+Closed-form approximation (sphere against a thin cylinder).
 
 A tube pulled at its equilibrium force f = 2π√(2κσ) has radius r0 = √(κ/2σ) and zero
 energy per unit length once the work of the force is counted. Turning the stretch of tube
@@ -21,8 +27,8 @@ import numpy as np
 #: Thermal energy in pN·µm (4.1 pN·nm) at 25–37 °C.
 KT_PN_UM = 4.1e-3
 
-__all__ = ["swelling_diameter_um", "swelling_energy_closed_form", "tube_radius_um",
-           "tube_force_pN", "KT_PN_UM"]
+__all__ = ["swelling_diameter_um", "swelling_diameter_closed_form_um",
+           "swelling_energy_closed_form", "tube_radius_um", "tube_force_pN", "KT_PN_UM"]
 
 
 def tube_radius_um(*, kappa_kT: float, tension_pN_per_um: float) -> float:
@@ -46,9 +52,25 @@ def swelling_energy_closed_form(a, kappa_ratio):
     return 8 * np.pi * rho - 4 * np.pi * np.sqrt(a / (4 * np.pi)) + a * (1 - rho / 2)
 
 
+def swelling_diameter_closed_form_um(domain_area_um2, *, kappa_ratio, kappa_kT: float = 20.0,
+                                     tension_pN_per_um: float = 10.0):
+    """The closed-form estimate: a sphere of the domain's area where ΔE < 0, else the tube."""
+    area = np.asarray(domain_area_um2, dtype=float)
+    r0 = tube_radius_um(kappa_kT=kappa_kT, tension_pN_per_um=tension_pN_per_um)
+    a = np.maximum(area, 0.0) / r0**2
+    stable = swelling_energy_closed_form(a, kappa_ratio) < 0
+    diameter = np.where(stable, np.sqrt(np.maximum(area, 0.0) / np.pi), 2 * r0)
+    return diameter, stable
+
+
 def swelling_diameter_um(domain_area_um2, *, kappa_ratio, kappa_kT: float = 20.0,
                          tension_pN_per_um: float = 10.0):
     """Diameter of the swelling that a stiff domain makes on a tube, and whether it is stable.
+
+    Interpolates the solver's table over (A_p/r0², κ_p/κ_l) (infinite tube, no Gaussian
+    jump or line tension; see :mod:`migrasome.membrane.table`). Outside the table's range
+    (A_p/r0² outside [10, 2e4] or κ_p/κ_l outside [1, 32]) it falls back to the closed form
+    :func:`swelling_diameter_closed_form_um`. Vectorised: one call for all sites.
 
     Parameters
     ----------
@@ -64,13 +86,25 @@ def swelling_diameter_um(domain_area_um2, *, kappa_ratio, kappa_kT: float = 20.0
     Returns
     -------
     diameter_um : ndarray
-        Bulge diameter where a bulge is stable, else the tube diameter 2 r0.
+        Bulge diameter (twice its widest radius) where a bulge is stable, else the tube
+        diameter 2 r0.
     stable : ndarray of bool
         Whether the domain swells.
     """
+    from .table import lookup_swelling
+
     area = np.asarray(domain_area_um2, dtype=float)
     r0 = tube_radius_um(kappa_kT=kappa_kT, tension_pN_per_um=tension_pN_per_um)
     a = np.maximum(area, 0.0) / r0**2
-    stable = swelling_energy_closed_form(a, kappa_ratio) < 0
-    diameter = np.where(stable, np.sqrt(np.maximum(area, 0.0) / np.pi), 2 * r0)
+    radius, stable, inside = lookup_swelling(a, kappa_ratio)
+    diameter = np.where(stable, 2.0 * r0 * radius, 2.0 * r0)
+    out = ~inside
+    if out.any():
+        rho = np.broadcast_to(np.asarray(kappa_ratio, float), diameter.shape)[out]
+        area_out = np.broadcast_to(area, diameter.shape)[out]
+        d_cf, s_cf = swelling_diameter_closed_form_um(area_out, kappa_ratio=rho,
+                                                      kappa_kT=kappa_kT,
+                                                      tension_pN_per_um=tension_pN_per_um)
+        diameter[out] = d_cf
+        stable[out] = s_cf
     return diameter, stable

@@ -1,0 +1,257 @@
+"""Retraction fibres (RFs): a ridge filter, a skeleton and its graph (skan).
+
+The frame is averaged on a grid of about 0.3 µm (an RF is a line about as wide as the PSF),
+filtered with oriented, elongated line detectors (an RF is faint per pixel but long, so the
+filter averages along it), thresholded with hysteresis in units of the filter's noise, and
+skeletonised; skan turns the skeleton
+into branches between tips (degree 1) and junctions (degree ≥ 3).  Migrasomes are painted
+into the mask first so that the skeleton runs through them rather than around their rims.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import ndimage as ndi
+
+from .preprocess import block_reduce_mean
+
+__all__ = ["ridge_filter", "fiber_mask", "fiber_graph", "paint_disks"]
+
+BRANCH_COLUMNS = ("branch", "component", "x0_um", "y0_um", "x1_um", "y1_um", "length_um",
+                  "tip", "attached", "cell_label")
+
+
+def _line_kernels(sigma_across: float, sigma_along: float, n_angles: int) -> np.ndarray:
+    """Zero-mean oriented line detectors, shape (n_angles, K, K), unit L2 norm each.
+
+    ``−∂²/∂v² G(v; σ_across) · G(u; σ_along)`` with ``u`` along the line at angle θ.
+    """
+    h = int(np.ceil(3 * max(sigma_across, sigma_along)))
+    y, x = np.mgrid[-h:h + 1, -h:h + 1].astype(float)
+    out = []
+    for th in np.linspace(0, np.pi, n_angles, endpoint=False):
+        u = x * np.cos(th) + y * np.sin(th)
+        v = -x * np.sin(th) + y * np.cos(th)
+        sa, sv = sigma_along, sigma_across
+        k = (1 / sv**2 - v**2 / sv**4) * np.exp(-v**2 / (2 * sv**2) - u**2 / (2 * sa**2))
+        k -= k.mean()
+        out.append(k / np.sqrt((k**2).sum()))
+    return np.stack(out)
+
+
+def ridge_filter(image: np.ndarray, *, sigma_across_px: float, sigma_along_px: float,
+                 n_angles: int = 8) -> np.ndarray:
+    """Bright-line strength: the best of oriented, elongated second-derivative filters.
+
+    Each filter has unit L2 norm, so on white noise of σ = 1 every orientation's output has
+    σ = 1: the response is a z-score of "a line through this pixel" against pixel noise.
+
+    Parameters
+    ----------
+    image : ndarray, shape (Y, X), float
+        Divided by its pixel-noise σ for a z-score.
+    sigma_across_px, sigma_along_px : float
+        Width of the line profile matched and length averaged along it (px).
+    n_angles : int
+        Orientations over 180°.
+
+    Returns
+    -------
+    ndarray, shape (Y, X), float32
+    """
+    img = np.asarray(image, np.float32)
+    k = _line_kernels(sigma_across_px, sigma_along_px, n_angles)
+    h = k.shape[1] // 2
+    ny, nx = img.shape
+    shape = (ny + 2 * h, nx + 2 * h)
+    F = np.fft.rfft2(np.pad(img, h, mode="reflect"), s=shape)
+    best = np.full((ny, nx), -np.inf, np.float32)
+    for kk in k:
+        K = np.fft.rfft2(kk[::-1, ::-1], s=shape)
+        r = np.fft.irfft2(F * K, s=shape)[2 * h:2 * h + ny, 2 * h:2 * h + nx]
+        np.maximum(best, r, out=best)
+    return best
+
+
+def fiber_mask(frame: np.ndarray, *, pixel_size_um: float, background, cells: np.ndarray,
+               noise: float, migrasomes: pd.DataFrame | None = None, grid_um: float = 0.3,
+               sigma_um: float = 0.2, length_um: float = 1.0, low: float = 3.0,
+               high: float = 5.0, min_length_um: float = 1.5) -> tuple[np.ndarray, int]:
+    """RF pixels on a coarse grid.
+
+    Parameters
+    ----------
+    frame : ndarray, shape (Y, X)
+    pixel_size_um : float
+    background : ndarray (Y, X) or float
+    cells : ndarray of int, shape (Y, X)
+        Cell-body labels; RFs are looked for outside them.
+    noise : float
+        Pixel-noise σ of the frame.
+    migrasomes : DataFrame, optional
+        ``x_um, y_um, diameter_um``: their surroundings are left out of the ridge search (a
+        round rim is not a fibre) and painted in afterwards by the caller.
+    grid_um : float
+        Working pixel size (µm); the frame is block-averaged to about this.
+    sigma_um, length_um : float
+        Width of the line profile and length averaged along it (µm).
+    low, high : float
+        Hysteresis thresholds (z-scores of the line filter).
+    min_length_um : float
+        Connected pieces with fewer pixels than this length are dropped.
+
+    Returns
+    -------
+    mask : ndarray of bool, shape (ceil(Y / f), ceil(X / f))
+    f : int
+        The grid factor (working pixel = ``f`` frame pixels).
+    """
+    from skimage.filters import apply_hysteresis_threshold
+
+    f = max(1, int(round(grid_um / pixel_size_um)))
+    g = f * pixel_size_um
+    img = block_reduce_mean(np.asarray(frame, np.float32) - background, f)
+    img /= max(noise / f, 1e-12)
+    ridge = ridge_filter(img, sigma_across_px=max(0.6, sigma_um / g),
+                         sigma_along_px=max(1.0, length_um / g))
+    cell_c = cells[::f, ::f] > 0 if f > 1 else cells > 0
+    cell_c = ndi.binary_dilation(cell_c[: ridge.shape[0], : ridge.shape[1]],
+                                 iterations=max(1, int(round(0.6 / g))))
+    ridge[cell_c] = 0
+    if migrasomes is not None and len(migrasomes):
+        blank = np.zeros(ridge.shape, bool)
+        paint_disks(blank, migrasomes, g, extra_um=0.6)
+        ridge[blank] = 0
+    mask = apply_hysteresis_threshold(ridge, low, high)
+    lab, n = ndi.label(mask, structure=np.ones((3, 3)))
+    if n:
+        size = np.bincount(lab.ravel(), minlength=n + 1)
+        ok = size >= min_length_um / g
+        ok[0] = False
+        mask = ok[lab]
+    return mask, f
+
+
+def paint_disks(mask: np.ndarray, mig: pd.DataFrame, grid_um: float, *,
+                extra_um: float = 0.0) -> None:
+    """Set to True, in place, the pixels of a grid of spacing ``grid_um`` inside migrasomes.
+
+    ``mig`` has ``x_um, y_um, diameter_um``; each disk is enlarged by ``extra_um``.
+    """
+    if len(mig) == 0:
+        return
+    r = (mig["diameter_um"].to_numpy() / 2 + extra_um) / grid_um
+    h = int(np.ceil(r.max())) + 1
+    dy, dx = np.mgrid[-h:h + 1, -h:h + 1]
+    yc = mig["y_um"].to_numpy() / grid_um - 0.5
+    xc = mig["x_um"].to_numpy() / grid_um - 0.5
+    rows = np.rint(yc).astype(int)[:, None, None] + dy[None]
+    cols = np.rint(xc).astype(int)[:, None, None] + dx[None]
+    inside = (rows - yc[:, None, None]) ** 2 + (cols - xc[:, None, None]) ** 2 \
+        <= (r[:, None, None] + 0.5) ** 2
+    inside &= (rows >= 0) & (rows < mask.shape[0]) & (cols >= 0) & (cols < mask.shape[1])
+    mask[rows[inside], cols[inside]] = True
+
+
+def fiber_graph(mask: np.ndarray, *, pixel_size_um: float, f: int, cells: np.ndarray,
+                min_length_um: float = 1.0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Branches of the skeleton of an RF mask, in frame µm.
+
+    Parameters
+    ----------
+    mask : ndarray of bool, shape (Yc, Xc)
+        On the coarse grid of ``fiber_mask``.
+    pixel_size_um : float
+        Of the full-resolution frame.
+    f : int
+        Grid factor of ``mask``.
+    cells : ndarray of int, shape (Y, X)
+        Cell-body labels (full resolution).
+    min_length_um : float
+        Skeleton components shorter than this in total are dropped.
+
+    Returns
+    -------
+    branches : DataFrame
+        One row per branch: ``branch`` (index), ``component``, ``x0_um, y0_um`` (distal end:
+        the tip, or the end farther from the cell), ``x1_um, y1_um`` (proximal end),
+        ``length_um`` (along the skeleton), ``tip`` (the distal end is a free tip),
+        ``attached`` (its component touches a cell body), ``cell_label`` (that cell, 0 if
+        none).
+    points : ndarray, shape (n, 4)
+        Skeleton pixels as ``x_um, y_um, branch, is_tip`` (for nearest-fibre queries).
+    """
+    from skimage.morphology import skeletonize
+
+    empty = (pd.DataFrame({c: pd.Series(dtype=float) for c in BRANCH_COLUMNS}),
+             np.zeros((0, 4)))
+    skel = skeletonize(mask)
+    if skel.sum() < 2:
+        return empty
+    from skan import Skeleton, summarize
+
+    sk = Skeleton(skel, spacing=f * pixel_size_um)
+    br = summarize(sk, separator="_")
+    comp = br["skeleton_id"].to_numpy()
+    total = np.bincount(comp, weights=br["branch_distance"].to_numpy())
+    keep_comp = total >= min_length_um
+    keep = keep_comp[comp]
+    if not keep.any():
+        return empty
+    deg = sk.degrees
+    src, dst = br["node_id_src"].to_numpy(), br["node_id_dst"].to_numpy()
+    # coarse (row, col) → frame µm: centre of a block of f pixels
+    to_um = lambda v: (v * f + (f - 1) / 2 + 0.5) * pixel_size_um  # noqa: E731
+    ys, xs = to_um(br["image_coord_src_0"].to_numpy()), to_um(br["image_coord_src_1"].to_numpy())
+    yd, xd = to_um(br["image_coord_dst_0"].to_numpy()), to_um(br["image_coord_dst_1"].to_numpy())
+    # which component touches which cell: the cell label under its dilated pixels
+    lab_c = cells[::f, ::f][: skel.shape[0], : skel.shape[1]] if f > 1 else cells
+    pix_comp = np.zeros(skel.shape, np.int64)
+    coords = sk.coordinates.astype(int)
+    node_comp = np.full(len(coords), -1)
+    p_row = np.repeat(np.arange(len(br)), np.diff(sk.paths.indptr))
+    p_col = sk.paths.indices
+    node_comp[p_col] = comp[p_row]
+    pix_comp[coords[:, 0], coords[:, 1]] = node_comp + 1
+    reach = 2 * int(np.ceil(1.2 / (f * pixel_size_um))) + 1  # gap left by the cell margin
+    grown = ndi.grey_dilation(pix_comp, size=(reach, reach))
+    touch = (grown > 0) & (lab_c > 0)
+    n_comp = comp.max() + 1
+    cell_of = np.zeros(n_comp, np.int64)
+    if touch.any():
+        pairs = pd.DataFrame({"c": grown[touch] - 1, "l": lab_c[touch]})
+        best = pairs.groupby("c")["l"].agg(lambda s: s.value_counts().index[0])
+        cell_of[best.index.to_numpy()] = best.to_numpy()
+    # distal end: a tip if exactly one end is a tip, else the end farther from the cells
+    tip_s, tip_d = deg[src] == 1, deg[dst] == 1
+    cm = np.argwhere(lab_c > 0)
+    if len(cm):
+        from scipy.spatial import cKDTree
+
+        tree = cKDTree(to_um(cm.astype(float)))
+        ds, _ = tree.query(np.c_[ys, xs])
+        dd, _ = tree.query(np.c_[yd, xd])
+    else:
+        ds = dd = np.zeros(len(br))
+    src_distal = np.where(tip_s != tip_d, tip_s, ds >= dd)
+    out = pd.DataFrame({
+        "branch": np.arange(len(br)),
+        "component": comp,
+        "x0_um": np.where(src_distal, xs, xd), "y0_um": np.where(src_distal, ys, yd),
+        "x1_um": np.where(src_distal, xd, xs), "y1_um": np.where(src_distal, yd, ys),
+        "length_um": br["branch_distance"].to_numpy(),
+        "tip": np.where(src_distal, tip_s, tip_d),
+        "attached": cell_of[comp] > 0,
+        "cell_label": cell_of[comp],
+    })[keep].reset_index(drop=True)
+    # skeleton pixels with their branch, and whether they sit at a tip
+    node_branch = np.full(len(coords), -1)
+    node_branch[p_col] = p_row
+    ok = (node_branch >= 0) & keep[np.maximum(node_branch, 0)]
+    remap = np.full(len(br), -1)
+    remap[np.flatnonzero(keep)] = np.arange(keep.sum())
+    pts = np.c_[to_um(coords[ok, 1].astype(float)), to_um(coords[ok, 0].astype(float)),
+                remap[node_branch[ok]], deg[ok] == 1]
+    out["branch"] = np.arange(len(out))
+    return out, pts

@@ -1,0 +1,324 @@
+"""The analysis pipeline: a movie in, Results-shaped tables out, one frame at a time.
+
+Per frame (only the current frame is in memory): background and noise → cell bodies →
+migrasomes → RF skeleton → which fibre and cell each migrasome belongs to.  After the last
+frame the small per-frame tables are linked over time (``tracking``) and summarised into the
+schema tables (``tables``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import pandas as pd
+
+from ..results import Results
+from .assign import assign_frame
+from .cells import cell_properties, segment_cells
+from .fibers import fiber_graph, fiber_mask, paint_disks
+from .migrasomes import detect_migrasomes
+from .preprocess import as_float, background_estimate, noise_sigma, psf_sigma_um
+
+__all__ = ["Options", "analyze_movie", "analyze_frame", "frames_of"]
+
+
+@dataclass
+class Options:
+    """Settings of the analysis (all lengths µm, times min).
+
+    Attributes
+    ----------
+    d_min_um, d_max_um : float
+        Diameters reported as migrasomes (MODEL.md §4: 0.5–3 µm).
+    detect_threshold : float
+        LoG response for a candidate, in noise units of the response.
+    min_snr : float
+        Peak of a migrasome's round profile above local background, in pixel-noise units.
+    min_roundness : float
+        How evenly lit its rim must be (0 a line … 1 a ring); rejects fibre ends/crossings.
+    model : {"shell", "ball", "disk", "auto"}
+        Shape fitted for the diameter (``shell``: a membrane label).
+    wavelength_nm, numerical_aperture, modality : float, float, str
+        Optics (used when the movie's metadata do not say).
+    psf_sigma_um : float or None
+        Overrides the PSF width computed from the optics.
+    cell_min_area_um2, cell_opening_um, cell_grid_um : float
+        Cell bodies: smallest area, width of the opening, coarse grid.
+    fiber_grid_um, fiber_sigma_um, fiber_length_um : float
+        RFs: working grid, width of the line profile, length averaged along the line.
+    fiber_low, fiber_high, fiber_min_length_um : float
+        RFs: hysteresis thresholds (z-scores of the line filter), shortest piece kept.
+    attach_reach_um : float
+        Gap between a migrasome's rim and an RF skeleton still counted as on it.
+    link_search_um, link_memory : float, int
+        Migrasome linking: largest step between sightings and frames a gap may last.
+    cell_search_um, fiber_search_um : float
+        Largest step of a cell centroid / of a fibre's distal end between frames.
+    """
+
+    d_min_um: float = 0.5
+    d_max_um: float = 3.0
+    detect_threshold: float = 5.0
+    min_snr: float = 2.0
+    min_roundness: float = 0.3
+    model: str = "shell"
+    wavelength_nm: float = 510.0
+    numerical_aperture: float = 1.4
+    modality: str = "widefield"
+    psf_sigma_um: float | None = None
+    cell_min_area_um2: float = 40.0
+    cell_opening_um: float = 4.0
+    cell_grid_um: float = 0.8
+    fiber_grid_um: float = 0.3
+    fiber_sigma_um: float = 0.2
+    fiber_length_um: float = 1.0
+    fiber_low: float = 3.0
+    fiber_high: float = 5.0
+    fiber_min_length_um: float = 1.5
+    attach_reach_um: float = 0.8
+    link_search_um: float = 1.5
+    link_memory: int = 2
+    cell_search_um: float = 15.0
+    fiber_search_um: float = 2.5
+
+    @classmethod
+    def from_kwargs(cls, **kw: Any) -> "Options":
+        names = {f.name for f in fields(cls)}
+        bad = sorted(set(kw) - names)
+        if bad:
+            raise TypeError(f"unknown analysis option(s) {bad}; allowed: {sorted(names)}")
+        return cls(**kw)
+
+
+def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: float,
+                  options: Options | None = None) -> dict[str, Any]:
+    """Analyse one frame.
+
+    Parameters
+    ----------
+    frame : ndarray, shape (Y, X)
+        One channel of one frame, any numeric dtype.
+    pixel_size_um, psf_sigma_um : float
+    options : Options, optional
+
+    Returns
+    -------
+    dict
+        ``cells`` (label, x_um, y_um, area_um2, radius_um), ``migrasomes`` (x_um, y_um,
+        diameter_um, … , branch, attached, cell_label, site_type), ``branches`` (from
+        ``fiber_graph``), ``noise`` (float) and ``labels`` (cell-body label image).
+    """
+    o = options or Options()
+    img = as_float(frame)
+    bg = background_estimate(img, block_px=max(4, int(round(2.4 / pixel_size_um))),
+                             scale_px=25.0 / pixel_size_um)
+    noise = noise_sigma(img)
+    labels = segment_cells(img, pixel_size_um=pixel_size_um, background=bg, noise=noise,
+                           min_area_um2=o.cell_min_area_um2, opening_um=o.cell_opening_um,
+                           grid_um=o.cell_grid_um)
+    grid = max(1, int(round(o.cell_grid_um / pixel_size_um)))
+    cells = cell_properties(labels, pixel_size_um=pixel_size_um, stride=grid)
+    mig = detect_migrasomes(img, pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um,
+                            noise=noise, exclude=labels > 0, d_min_um=o.d_min_um,
+                            d_max_um=o.d_max_um, threshold=o.detect_threshold,
+                            min_snr=o.min_snr, model=o.model)
+    mig = mig[mig["roundness"] >= o.min_roundness].reset_index(drop=True)
+    mask, f = fiber_mask(img, pixel_size_um=pixel_size_um, background=bg, cells=labels,
+                         noise=noise, migrasomes=mig, grid_um=o.fiber_grid_um,
+                         sigma_um=o.fiber_sigma_um, length_um=o.fiber_length_um,
+                         low=o.fiber_low, high=o.fiber_high,
+                         min_length_um=o.fiber_min_length_um)
+    paint_disks(mask, mig, pixel_size_um * f, extra_um=0.6 + pixel_size_um * f)
+    branches, points = fiber_graph(mask, pixel_size_um=pixel_size_um, f=f, cells=labels,
+                                   min_length_um=o.fiber_min_length_um)
+    att = assign_frame(mig, branches=branches, points=points, cells=cells,
+                       reach_um=o.attach_reach_um)
+    mig = pd.concat([mig, att], axis=1)
+    return {"cells": cells, "migrasomes": mig, "branches": branches, "noise": noise,
+            "labels": labels}
+
+
+def frames_of(movie: Any, *, channel: int | str | None = None,
+              pixel_size_um: float | None = None,
+              frame_interval_min: float | None = None) -> tuple[Iterator[np.ndarray],
+                                                                dict[str, Any]]:
+    """A frame iterator over one channel of a movie, and what is known about the movie.
+
+    Parameters
+    ----------
+    movie : Movie, ndarray or path
+        A ``migrasome.imaging.Movie`` (or anything with ``data`` (T, C, Y, X),
+        ``pixel_size_um``, ``frame_interval_min``, ``channel_names``, ``metadata``); an array
+        (T, Y, X) or (T, C, Y, X); or the path of a movie file (OME-TIFF, TIFF, OME-Zarr),
+        read one frame at a time.
+    channel : int or str, optional
+        Channel index or name; default the first.
+    pixel_size_um, frame_interval_min : float, optional
+        Supply or override the calibration (needed for files that lack it).
+
+    Returns
+    -------
+    frames : iterator of ndarray (Y, X)
+    info : dict
+        ``n_frames, shape, pixel_size_um, frame_interval_min, metadata, channel,
+        channel_name``.
+    """
+    if isinstance(movie, (str, Path)):
+        from ..imaging import iter_frames, movie_info
+
+        mi = movie_info(movie, pixel_size_um=pixel_size_um,
+                        frame_interval_min=frame_interval_min)
+        shape = tuple(int(s) for s in mi["shape"])
+        names = tuple(mi["channel_names"])
+        _check_shape(shape, 4)
+        c = _channel(channel, names, shape[1])
+        it = (np.asarray(f)[0] for f in iter_frames(movie, channel=c,
+                                                     pixel_size_um=pixel_size_um
+                                                     or mi["pixel_size_um"]))
+        return it, {"n_frames": shape[0], "shape": shape, "pixel_size_um": mi["pixel_size_um"],
+                    "frame_interval_min": mi["frame_interval_min"],
+                    "metadata": dict(mi.get("metadata") or {}), "channel": c,
+                    "channel_name": names[c] if c < len(names) else f"channel {c}"}
+    if isinstance(movie, np.ndarray):
+        data = movie[:, None] if movie.ndim == 3 else movie
+        meta: dict[str, Any] = {}
+        names: tuple = ()
+        px = dt = None
+    else:
+        data = getattr(movie, "data", None)
+        if data is None:
+            raise TypeError(f"cannot analyse a {type(movie).__name__}: give a Movie, an array "
+                            "(T, Y, X) / (T, C, Y, X) or a movie file")
+        meta = dict(getattr(movie, "metadata", {}) or {})
+        names = tuple(getattr(movie, "channel_names", ()))
+        px = getattr(movie, "pixel_size_um", None)
+        dt = getattr(movie, "frame_interval_min", None)
+    _check_shape(tuple(data.shape), data.ndim)
+    c = _channel(channel, names, data.shape[1])
+    if pixel_size_um is not None:
+        px = pixel_size_um
+    if frame_interval_min is not None:
+        dt = frame_interval_min
+    info = {"n_frames": int(data.shape[0]), "shape": tuple(int(s) for s in data.shape),
+            "pixel_size_um": px, "frame_interval_min": dt, "metadata": meta, "channel": c,
+            "channel_name": names[c] if c < len(names) else f"channel {c}"}
+    return (np.asarray(data[t, c]) for t in range(data.shape[0])), info
+
+
+def _check_shape(shape: tuple, ndim: int) -> None:
+    if ndim != 4:
+        raise ValueError(f"a movie must be 3-D (T, Y, X) or 4-D (T, C, Y, X); got shape "
+                         f"{shape}")
+    if 0 in shape:
+        raise ValueError(f"the movie is empty (shape {shape})")
+    if min(shape[2:]) < 16:
+        raise ValueError(f"frames of {shape[2]}x{shape[3]} pixels are too small to analyse "
+                         "(need at least 16x16)")
+
+
+def _channel(channel: int | str | None, names: tuple, n: int) -> int:
+    if channel is None:
+        return 0
+    if isinstance(channel, str) and not channel.lstrip("-").isdigit():
+        if channel not in names:
+            raise ValueError(f"channel {channel!r} not in the movie's channels {list(names)}")
+        return names.index(channel)
+    c = int(channel)
+    if not 0 <= c < n:
+        raise ValueError(f"channel={channel!r}: the movie has {n} channel(s), 0..{n - 1}")
+    return c
+
+
+def _optics(meta: dict, o: Options) -> float:
+    """PSF σ (µm) from the movie's metadata, else from the options."""
+    if o.psf_sigma_um is not None:
+        return float(o.psf_sigma_um)
+    wl = meta.get("wavelength_nm", o.wavelength_nm)
+    if isinstance(wl, (list, tuple)):
+        wl = wl[0]
+    na = meta.get("numerical_aperture", o.numerical_aperture)
+    mod = meta.get("modality", o.modality)
+    return psf_sigma_um(float(wl), float(na), str(mod))
+
+
+def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
+                  frame_interval_min: float | None = None, channel: int | str | None = None,
+                  progress: bool = False, **options: Any) -> Results:
+    """Find cells, RFs and migrasomes in a movie, track them and measure them.
+
+    Parameters
+    ----------
+    movie : Movie, ndarray or path
+        2-D + time, one or more channels (see ``frames_of``).
+    pixel_size_um : float, optional
+        Overrides (or supplies) the pixel size; required if the movie does not carry one.
+    frame_interval_min : float, optional
+        Overrides the movie's frame interval; 1 min is assumed (and noted in the metadata)
+        if neither says.
+    channel : int or str, optional
+        The membrane (e.g. TSPAN4-GFP) channel; default the first.
+    progress : bool
+        Show a progress bar.
+    **options
+        Fields of :class:`Options`.
+
+    Returns
+    -------
+    Results
+        Tables ``cells, tracks, fibers, fiber_frames, migrasomes, migrasome_frames`` in image
+        µm (pixel (i, j) centred at ``((j + ½)·px, (i + ½)·px)``), metadata
+        ``source="analysis"``.
+
+    Raises
+    ------
+    ValueError
+        Wrong dimensionality, an empty movie, or no pixel size.
+    """
+    from .tables import build_results
+
+    o = Options.from_kwargs(**options)
+    frames, info = frames_of(movie, channel=channel, pixel_size_um=pixel_size_um,
+                             frame_interval_min=frame_interval_min)
+    px = info["pixel_size_um"]
+    if px is None or not (np.isfinite(float(px)) and float(px) > 0):
+        raise ValueError(f"pixel size unknown or invalid ({px!r}): the movie does not say; "
+                         "pass pixel_size_um (CLI: --pixel-size-um)")
+    px = float(px)
+    dt = info["frame_interval_min"]
+    assumed_dt = dt is None or not (isinstance(dt, (int, float)) and math.isfinite(dt) and dt > 0)
+    dt = 1.0 if assumed_dt else float(dt)
+    psf = _optics(info["metadata"], o)
+    per_frame = []
+    bar = None
+    if progress:
+        from rich.progress import Progress
+
+        bar = Progress(transient=True)
+        bar.start()
+        task = bar.add_task("analysing", total=info["n_frames"])
+    try:
+        for t, frame in enumerate(frames):
+            out = analyze_frame(frame, pixel_size_um=px, psf_sigma_um=psf, options=o)
+            out.pop("labels")
+            per_frame.append(out)
+            if bar is not None:
+                bar.update(task, advance=1)
+    finally:
+        if bar is not None:
+            bar.stop()
+    T, C, Y, X = info["shape"]
+    meta = {"source": "analysis", "pixel_size_um": px, "frame_interval_min": dt,
+            "frame_interval_assumed": bool(assumed_dt), "n_frames": T,
+            "width_um": X * px, "height_um": Y * px, "channel": info["channel_name"],
+            "psf_sigma_um": psf, "options": asdict(o)}
+    try:
+        from .. import __version__
+
+        meta["package_version"] = __version__
+    except ImportError:  # pragma: no cover
+        pass
+    return build_results(per_frame, frame_interval_min=dt, options=o, metadata=meta)

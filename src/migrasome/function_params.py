@@ -1,0 +1,250 @@
+"""Parameters of migrasome functions: cargo, mitocytosis, the signalling field (MODEL.md §5).
+
+Amounts of protein and signalling molecules are in arbitrary units (au); a species'
+concentration in the field is in au/µm² (the substrate is 2-D).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .params import Section, param
+
+__all__ = ["CargoParams", "MitochondriaParams", "FieldParams", "SignallingParams",
+           "RecipientParams", "EmbryoParams", "InjectionParams", "FUNCTION_PERTURBATIONS"]
+
+_SPECIES = ["cxcl12", "vegfa", "tgfb1"]
+
+
+class CargoParams(Section):
+    """What fills a migrasome while it is connected, and what happens after release."""
+
+    enabled: bool = param(False, "assumed: off unless a preset asks for cargo")
+    cell_volume_um3: float = param(
+        2000.0, "assumed: spread cell of radius 15 µm and mean height ≈3 µm", unit="µm³",
+        gt=0)
+    protein_au_per_um3: float = param(
+        1.0, "Ma 2015 Cell Res: cytosolic GFP fills migrasomes at the cytosol's "
+        "concentration (migracytosis); unit amount per µm³ assumed", unit="au/µm³", gt=0)
+    protein_synthesis_per_min: float = param(
+        0.005, "assumed: cytosolic protein turnover of hours (half-life ≈2 h)",
+        unit="1/min", ge=0)
+    vesicles_per_um3: float = param(
+        23.0, "Ma 2015 Cell Res; Zhu 2021: 10–300 small vesicles per migrasome; density "
+        "chosen so a 1.7 µm migrasome (Jiang 2019 mean) holds ≈60", unit="1/µm³", ge=0)
+    cell_vesicle_pool: int = param(
+        20000, "assumed: small cytoplasmic vesicles per cell, refilled by synthesis", ge=0)
+    rna_granules_per_um3: float = param(
+        0.139, "Zhu 2021 Cell Res: ≈30 % of migrasomes carry RNA; Poisson granule density "
+        "giving P(RNA) = 0.3 at 1.7 µm diameter", unit="1/µm³", ge=0)
+    cell_mrna_copies: int = param(
+        2000, "assumed: copies of the tracked transcript per cell, refilled by transcription",
+        ge=0)
+    mrna_copies_per_granule: int = param(
+        20, "assumed: copies of a tracked transcript (e.g. Pten) per RNA granule", ge=1)
+    signal_au_per_um3: dict[str, dict[str, float]] = param(
+        {"zebrafish-mesendoderm": {"cxcl12": 10.0},
+         "monocyte": {"vegfa": 10.0, "cxcl12": 4.0},
+         "MSC": {"cxcl12": 10.0},
+         "RPE": {"tgfb1": 6.0}},
+        "Jiang 2019 (Cxcl12 enriched in zebrafish migrasomes); Zhang C. 2022 (monocyte "
+        "migrasomes rich in VEGFA, CXCL12); Deniz 2023 (MSC: CXCL12); Wu 2022 (RPE: TGF-β1 "
+        "pathway); amounts assumed", unit="au/µm³")
+    rupture_per_min: float = param(
+        0.002, "Ma Y. 2023: released migrasomes rupture and free their inner vesicles "
+        "(MDNPs); rate assumed (a minority of migrasomes within their ≈200 min life)",
+        unit="1/min", ge=0)
+    uptake_distance_um: float = param(
+        5.0, "assumed: a cell engulfs migrasomes within ≈5 µm of its edge", unit="µm", ge=0)
+    uptake_per_min: float = param(
+        0.01, "Zhu 2021 Cell Res: recipients take up migrasomes over hours; rate assumed",
+        unit="1/min", ge=0)
+    uptake_cell_types: list[str] = param(
+        [], "assumed: empty = every cell type can take up migrasomes")
+    translation_delay_min: float = param(
+        240.0, "Zhu 2021 Cell Res: Pten protein from transferred mRNA in recipients within "
+        "~6 h; mean delay assumed", unit="min", gt=0)
+    protein_au_per_mrna: float = param(
+        0.5, "assumed: protein made per transferred mRNA copy", unit="au", ge=0)
+
+
+class MitochondriaParams(Section):
+    """Mitochondrial damage, mitocytosis and mitophagy (Jiao et al. 2021 Cell)."""
+
+    enabled: bool = param(False, "assumed: off unless a preset asks for mitochondria")
+    n_per_cell: int = param(200, "assumed: a few hundred mitochondria per fibroblast", ge=1)
+    cccp_uM: float = param(0.0, "condition: CCCP dose (Jiao 2021 used mild doses for "
+                           "mitocytosis, 10 µM for mitophagy)", unit="µM", ge=0, le=100)
+    damage_basal_per_min: float = param(
+        2e-4, "assumed: physiological damage load of migrating cells (Jiao 2021)",
+        unit="1/min", ge=0)
+    damage_per_uM_per_min: float = param(
+        1e-3, "assumed: CCCP depolarises mitochondria in proportion to dose", unit="1/(µM·min)",
+        ge=0)
+    entry_per_migrasome_per_min: float = param(
+        0.004, "Jiao 2021 Cell: damaged mitochondria at the periphery enter growing "
+        "migrasomes (rate assumed)", unit="1/min", ge=0)
+    healthy_entry_ratio: float = param(
+        0.05, "Jiao 2021 Cell: healthy mitochondria bind inward motors and stay central; "
+        "their entry relative to damaged ones assumed", ge=0, le=1)
+    mitophagy_basal_per_min: float = param(
+        5e-4, "assumed: basal mitophagy of damaged mitochondria", unit="1/min", ge=0)
+    mitophagy_max_per_min: float = param(
+        0.03, "Narendra 2008 J Cell Biol: PINK1/Parkin mitophagy at 10 µM CCCP within hours; "
+        "rate assumed", unit="1/min", ge=0)
+    mitophagy_ec50_uM: float = param(
+        5.0, "assumed: Parkin recruitment needs strong depolarisation (Narendra 2008)",
+        unit="µM", gt=0)
+    mitophagy_hill: float = param(4.0, "assumed: switch-like Parkin recruitment", gt=0)
+    motility_ic50_uM: float = param(
+        5.0, "Jiao 2021 Cell: cells barely migrate at 10 µM CCCP; mild doses keep migration",
+        unit="µM", gt=0)
+    motility_hill: float = param(3.0, "assumed: motility falls steeply between 2 and 10 µM",
+                                 gt=0)
+    biogenesis_per_min: float = param(
+        0.002, "assumed: mitochondrial biogenesis restores the pool over ≈8 h",
+        unit="1/min", ge=0)
+
+
+class FieldParams(Section):
+    """Released signals on a grid: diffusion, decay, uptake."""
+
+    enabled: bool = param(False, "assumed: off unless a preset asks for the field")
+    species: list[str] = param(list(_SPECIES), "MODEL.md §5 (Cxcl12, VEGFA, TGF-β1)")
+    grid_spacing_um: float = param(5.0, "assumed: resolves gradients over a cell (r ≈ 10 µm)",
+                                   unit="µm", gt=0.1, le=100)
+    diffusion_um2_per_min: dict[str, float] = param(
+        {"cxcl12": 60.0, "vegfa": 120.0, "tgfb1": 120.0},
+        "assumed: effective D of ECM-binding ligands ≈1–2 µm²/s (Fgf8 in zebrafish ≈4 µm²/s, "
+        "Yu 2009 Nature; chemokines bind heparan sulfate and move slower)", unit="µm²/min")
+    decay_per_min: dict[str, float] = param(
+        {"cxcl12": 0.02, "vegfa": 0.02, "tgfb1": 0.02},
+        "assumed: ligand half-life ≈35 min in tissue (Yu 2009 Nature: Fgf8 ≈ 0.006/min free "
+        "plus receptor clearance)", unit="1/min")
+    uptake_per_min: float = param(
+        0.05, "assumed: receptor-mediated clearance by each cell it covers", unit="1/min", ge=0)
+    release_per_min: float = param(
+        0.01, "assumed: signal leaks from an intact released migrasome over ≈100 min "
+        "(Jiang 2019: migrasomes act as local signalling centres)", unit="1/min", ge=0)
+    record_coarsen: int = param(4, "assumed: field_frames keep every 4th grid cell per axis",
+                                ge=1, le=64)
+
+
+class RecipientParams(Section):
+    """A population of cells that read the field by chemotaxis (DFCs, CD34+ cells, ...)."""
+
+    cell_type: str = param("DFC", "Jiang 2019: dorsal forerunner cells read Cxcl12")
+    n: int = param(0, "assumed: none unless a preset adds recipients", ge=0, le=100000)
+    species: str = param("cxcl12", "Jiang 2019 (Cxcl12 → DFCs); Deniz 2023 (CXCL12 → CD34+)")
+    speed_um_per_min: float = param(1.1, "Jiang 2019: zebrafish gastrula cells ≈1.1 µm/min",
+                                    unit="µm/min", ge=0)
+    persistence_min: float = param(10.0, "assumed: gastrula cells turn every ≈10 min",
+                                   unit="min", gt=0)
+    radius_um: float = param(8.0, "assumed: small round embryonic cells", unit="µm", gt=0)
+    receptor_kd_au_per_um2: float = param(
+        0.002, "assumed: receptor half-occupancy concentration (Cxcr4-like)", unit="au/µm²",
+        gt=0)
+    chemotactic_gain_um: float = param(
+        3000.0, "assumed: polarity turning per unit occupancy gradient (µm × 1/µm)", unit="µm",
+        ge=0)
+    start_x_um: list[float] = param([150.0, 450.0], "assumed: start box, x range",
+                                    unit="µm")
+    start_y_um: list[float] = param([40.0, 120.0], "assumed: start box, y range", unit="µm")
+    target_x_um: float = param(300.0, "Jiang 2019: DFCs cluster vegetally next to the shield",
+                               unit="µm")
+    target_y_um: float = param(150.0, "Jiang 2019 (see target_x_um)", unit="µm")
+    cluster_radius_um: float = param(40.0, "assumed: a DFC cluster ≈80 µm across (20–30 "
+                                     "cells of ≈8 µm radius, loosely packed)", unit="µm", gt=0)
+    activation_per_au: float = param(
+        0.02, "assumed: response (e.g. proliferation/migration boost) per au of cargo "
+        "protein taken up (Zhu 2021; Wu 2022)", ge=0)
+
+
+class EmbryoParams(Section):
+    """From DFC clustering to Kupffer's vesicle and organ laterality (zebrafish)."""
+
+    enabled: bool = param(False, "assumed: only the zebrafish preset scores embryos")
+    kv_half_fraction: float = param(
+        0.12, "assumed: fraction of DFCs in the cluster zone giving a 50 % chance of a "
+        "functional Kupffer's vesicle; calibrated to Jiang 2019 defect rates", ge=0, le=1)
+    kv_steepness: float = param(
+        0.04, "assumed: width of the logistic KV-failure curve (in clustered fraction)",
+        gt=0, le=1)
+    laterality_given_defect: float = param(
+        0.5, "assumed: a failed KV randomises left–right; half of randomised embryos still "
+        "look normal (Jiang 2019: ≈30 % laterality of ≈65 % organ defects)", ge=0, le=1)
+    n_embryos: int = param(24, "assumed: embryos per condition a run scores (replicates)",
+                           ge=1, le=10000)
+    kv_failure_floor: float = param(
+        0.03, "assumed: wild-type background of organ defects (Jiang 2019: low in WT)",
+        ge=0, le=1)
+
+
+class InjectionParams(Section):
+    """Wild-type migrasomes injected into the cavity beneath the shield (Jiang 2019)."""
+
+    n_migrasomes: int = param(0, "condition: none unless the injection perturbation is on",
+                              ge=0, le=100000)
+    t_min: float = param(0.0, "Jiang 2019: injected at the start of gastrulation (assumed "
+                         "t = 0)", unit="min", ge=0)
+    donor_cell_type: str = param("zebrafish-mesendoderm", "Jiang 2019: WT embryo migrasomes")
+    diameter_um: float = param(1.7, "Jiang 2019: in-vivo mean diameter ≈1.7 µm, fig≈",
+                               unit="µm", gt=0)
+    spread_um: float = param(40.0, "assumed: injected bolus spreads ≈40 µm in the cavity",
+                             unit="µm", gt=0)
+
+
+class SignallingParams(Section):
+    """Recipient cells reading the field, producer convergence, embryo outcome, injection."""
+
+    enabled: bool = param(False, "assumed: off unless a preset asks for signalling")
+    chemotaxis_cell_types: dict[str, str] = param(
+        {}, "assumed: engine cell types (key) that follow a species (value), e.g. RPE → "
+        "tgfb1 (Wu 2022: migrasomes activate RPE migration)")
+    convergence_x_um: float = param(300.0, "Jiang 2019: migrasomes gather in the cavity "
+                                    "beneath the embryonic shield", unit="µm")
+    convergence_y_um: float = param(210.0, "Jiang 2019 (see convergence_x_um)", unit="µm")
+    convergence_bias: float = param(
+        0.0, "Solnica-Krezel 2005: mesendoderm converges dorsally; strength assumed "
+        "(0 = off)", ge=0, le=10)
+    convergence_radius_um: float = param(60.0, "assumed: cells inside this radius of the "
+                                         "convergence point feel no pull", unit="µm", ge=0)
+    activation_speed_gain: float = param(
+        0.0, "Wu 2022: RPE cells that take up migrasomes migrate more; maximal relative speed "
+        "gain assumed (0 = off)", ge=0, le=10)
+    recipients: RecipientParams = RecipientParams()
+    embryo: EmbryoParams = EmbryoParams()
+    injection: InjectionParams = InjectionParams()
+
+
+@dataclass(frozen=True)
+class _Perturbation:
+    """Same fields as ``migrasome.perturbations.Perturbation`` (kept here to avoid a cycle)."""
+
+    name: str
+    description: str
+    source: str
+    scale: dict[str, float] = field(default_factory=dict)
+    set: dict[str, object] = field(default_factory=dict)
+    dose_path: str | None = None
+    dose_unit: str = ""
+
+
+#: Perturbations of the functions, merged into ``migrasome.perturbations.PERTURBATIONS``.
+FUNCTION_PERTURBATIONS: list = [
+    _Perturbation("CCCP", "mitochondrial uncoupler CCCP at a dose, µM (CCCP:2 mild, "
+                  "CCCP:10 strong)", "Jiao 2021 Cell (mild stress → mitocytosis; 10 µM → "
+                  "little migration, mitophagy)", set={"mitochondria.enabled": True},
+                  dose_path="mitochondria.cccp_uM", dose_unit="µM"),
+    _Perturbation("migrasome-injection", "WT migrasomes injected beneath the shield "
+                  "(migrasome-injection:N, default 50)",
+                  "Jiang 2019 Nat Cell Biol (injection rescues mutant organ defects); "
+                  "number assumed", set={"signalling.injection.n_migrasomes": 50},
+                  dose_path="signalling.injection.n_migrasomes", dose_unit="migrasomes"),
+    _Perturbation("no-rupture", "released migrasomes do not rupture (no MDNPs)",
+                  "assumed: a control for Ma Y. 2023 MDNP release",
+                  set={"cargo.rupture_per_min": 0.0}),
+    _Perturbation("no-uptake", "recipient cells do not take up migrasomes",
+                  "assumed: a control for Zhu 2021 lateral transfer",
+                  set={"cargo.uptake_per_min": 0.0}),
+]

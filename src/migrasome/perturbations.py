@@ -1,0 +1,134 @@
+"""Named perturbations: changes of molecular levels, physical parameters or environment.
+
+Each one changes inputs of the mechanism — never an outcome — and carries its source.
+They compose in the order given: ``scale`` multiplies, ``set`` replaces. A perturbation
+with a ``dose_path`` takes a value, ``NAME:VALUE`` (e.g. ``fibronectin:20``); that value is
+written to ``dose_path`` after the perturbation's own changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .function_params import FUNCTION_PERTURBATIONS
+from .scenario import Scenario, ScenarioError, _get_path, _set_path
+
+__all__ = ["Perturbation", "PERTURBATIONS", "apply_perturbations", "list_perturbations"]
+
+
+@dataclass(frozen=True)
+class Perturbation:
+    name: str
+    description: str
+    source: str
+    scale: dict[str, float] = field(default_factory=dict)
+    set: dict[str, object] = field(default_factory=dict)
+    dose_path: str | None = None
+    dose_unit: str = ""
+
+
+_P = Perturbation
+_BUILTIN = [
+    _P("TSPAN4-OE", "TSPAN4 over-expression (×8 level)",
+       "Huang 2019 Nat Cell Biol; Wang 2022 (≈3.5× migrasomes in L929, fig≈); level assumed",
+       scale={"molecules.TSPAN4": 8.0}),
+    _P("TSPAN4-KD", "TSPAN4 knockdown (20 % left)", "Huang 2019 Nat Cell Biol; level assumed",
+       scale={"molecules.TSPAN4": 0.2}),
+    _P("TSPAN4-KO", "TSPAN4 knockout", "Huang 2019 Nat Cell Biol",
+       set={"molecules.TSPAN4": 0.0}),
+    _P("TSPAN7-KO", "TSPAN7 loss", "Jiang 2019 Nat Cell Biol (zebrafish tspan7)",
+       set={"molecules.TSPAN7": 0.0}),
+    _P("tspan4a-mutant", "zebrafish tspan4a mutant (TSPAN4 ortholog lost)",
+       "Jiang 2019 Nat Cell Biol", set={"molecules.TSPAN4": 0.0}),
+    _P("tspan7-mutant", "zebrafish tspan7 mutant", "Jiang 2019 Nat Cell Biol",
+       set={"molecules.TSPAN7": 0.0}),
+    _P("MbCD", "cholesterol depletion with methyl-β-cyclodextrin (30 % left)",
+       "Huang 2019 Nat Cell Biol (migrasomes blocked); level assumed",
+       scale={"molecules.cholesterol": 0.3}),
+    _P("cholesterol-depleted-serum", "culture in lipoprotein-deficient serum (50 % left)",
+       "Wang 2022 (fewer migrasomes); level assumed", scale={"molecules.cholesterol": 0.5}),
+    _P("SMS2-KD", "SMS2 knockdown (20 % left)", "Liang 2023 Nat Cell Biol; level assumed",
+       scale={"molecules.SMS2": 0.2}),
+    _P("SMS2-inhibitor", "SMS2 inhibitor (10 % activity left)",
+       "Liang 2023 Nat Cell Biol; level assumed", scale={"molecules.SMS2": 0.1}),
+    _P("PIP5K1A-KD", "PIP5K1A knockdown (20 % left)", "Ding 2023 Nat Cell Biol; level assumed",
+       scale={"molecules.PIP5K1A": 0.2}),
+    _P("Rab35-KD", "Rab35 knockdown (20 % left)", "Ding 2023 Nat Cell Biol; level assumed",
+       scale={"molecules.Rab35": 0.2}),
+    _P("Rab35-DN", "dominant-negative Rab35 (5 % active left)",
+       "Ding 2023 Nat Cell Biol; level assumed", scale={"molecules.Rab35": 0.05}),
+    _P("ITGA5-KD", "integrin α5 knockdown (50 % left)",
+       "Wu 2017 J Cell Biol (≈0.5× migrasomes on fibronectin, fig≈); level assumed",
+       scale={"molecules.ITGA5": 0.5}),
+    _P("ITGB1-KD", "integrin β1 knockdown (30 % left)", "Wu 2017 J Cell Biol; level assumed",
+       scale={"molecules.ITGB1": 0.3}),
+    _P("ROCK1-inhibitor", "SAR407899, ROCK1 inhibitor (20 % activity left)",
+       "Lu 2020 (blocks migrasomes, RFs little changed); level assumed",
+       scale={"molecules.ROCK1": 0.2}),
+    _P("blebbistatin", "myosin II inhibitor (15 % activity left)",
+       "Ma 2015 Cell Res (no migration, no migrasomes); level assumed",
+       scale={"molecules.myosin_II": 0.15}),
+    _P("CK-666", "Arp2/3 inhibitor (20 % activity left)",
+       "Ma 2015 Cell Res; level assumed", scale={"molecules.arp23": 0.2}),
+    _P("vimentin-KO", "vimentin knockout", "Fan 2022 J Cell Biol (slower, less persistent)",
+       set={"molecules.vimentin": 0.0}),
+    _P("TGF-beta1", "TGF-β1 stimulation: Smad2/3 raises TSPAN4 (×2.5)",
+       "Wu 2022 (RPE cells, proliferative vitreoretinopathy); level assumed",
+       scale={"molecules.TSPAN4": 2.5}),
+    _P("fibronectin", "fibronectin coating at a dose, µg/ml (fibronectin:20)",
+       "Wu 2017 J Cell Biol; Chen 2019 (dose–response)", set={"ecm.coating": "fibronectin"},
+       dose_path="ecm.concentration_ug_per_ml", dose_unit="µg/ml"),
+    _P("laminin-511", "laminin-511 coating (10 µg/ml, or laminin-511:DOSE)",
+       "Wu 2017 J Cell Biol", set={"ecm.coating": "laminin-511"},
+       dose_path="ecm.concentration_ug_per_ml", dose_unit="µg/ml"),
+    _P("collagen-I", "collagen I coating (10 µg/ml, or collagen-I:DOSE)", "Wu 2017 J Cell Biol",
+       set={"ecm.coating": "collagen-I"}, dose_path="ecm.concentration_ug_per_ml",
+       dose_unit="µg/ml"),
+    _P("collagen-IV", "collagen IV coating (10 µg/ml, or collagen-IV:DOSE)",
+       "Wu 2017 J Cell Biol", set={"ecm.coating": "collagen-IV"},
+       dose_path="ecm.concentration_ug_per_ml", dose_unit="µg/ml"),
+    _P("uncoated", "uncoated glass", "Wu 2017 J Cell Biol (≈0 migrasomes)",
+       set={"ecm.coating": "uncoated", "ecm.concentration_ug_per_ml": 0.0}),
+]
+
+PERTURBATIONS: dict[str, Perturbation] = {p.name: p for p in _BUILTIN + list(FUNCTION_PERTURBATIONS)}
+
+
+def list_perturbations() -> dict[str, Perturbation]:
+    return dict(PERTURBATIONS)
+
+
+def _parse(spec: str) -> tuple[Perturbation, float | None]:
+    name, _, dose = spec.partition(":")
+    key = {k.lower(): k for k in PERTURBATIONS}.get(name.strip().lower())
+    if key is None:
+        raise ScenarioError(f"unknown perturbation {name!r}; choose from: "
+                            + ", ".join(PERTURBATIONS) + " (see `migrasome perturbations`)")
+    p = PERTURBATIONS[key]
+    if not dose:
+        return p, None
+    if p.dose_path is None:
+        raise ScenarioError(f"perturbation {p.name!r} takes no dose (got {spec!r})")
+    try:
+        value = float(dose)
+    except ValueError:
+        raise ScenarioError(f"dose of {p.name!r} must be a number in {p.dose_unit}, "
+                            f"got {dose!r}") from None
+    return p, value
+
+
+def apply_perturbations(scenario: Scenario, names: list[str] | tuple[str, ...]) -> Scenario:
+    """A copy of ``scenario`` with the perturbations applied in order and recorded."""
+    if isinstance(names, str):
+        names = [names]
+    data = scenario.model_dump(mode="json")
+    for spec in names:
+        p, dose = _parse(spec)
+        for path, factor in p.scale.items():
+            _set_path(data, path, _get_path(data, path) * factor)
+        for path, value in p.set.items():
+            _set_path(data, path, value)
+        if dose is not None:
+            _set_path(data, p.dose_path, dose)
+    data["perturbations"] = list(scenario.perturbations) + list(names)
+    return Scenario.from_dict(data, origin=f"{scenario.name} + {', '.join(names)}")

@@ -1,0 +1,169 @@
+"""Migrasome biogenesis at each site: nucleation → maturation → expansion (MODEL.md §4).
+
+Every RF tip and branch point is a candidate site. Per site, vectorised over all sites:
+
+1. Nucleation (Ding 2023): PIP5K1A makes PI(4,5)P2 (P), P recruits Rab35 (R), R recruits
+   and concentrates integrin α5 — more generally the integrin paired with the substrate's
+   ECM (Wu 2017) — into a cluster I. The site anchors when I reaches a threshold.
+2. Maturation (Liang 2023): SMS2 foci, laid down at the leading edge and left on the
+   substrate, turn ceramide into sphingomyelin (S) at the sites near them; growth starts
+   when S reaches a threshold. Junctions start ahead (Dharan 2023: tension jumps there).
+3. Expansion (Huang 2019; Dharan 2023): tetraspanins with cholesterol assemble a TEMA of
+   area A that grows towards its plateau; the swelling is kept only if the tetraspanin
+   enrichment E (cooperative in tetraspanins and cholesterol) reaches a threshold, and its
+   size and stability come from the membrane mechanics (``migrasome.membrane``).
+
+Each level relaxes exponentially towards its target (exact for a constant target), so the
+kinetics are stable for any time step. Site-to-site variation enters as log-normal factors
+drawn once per site (ligand density, SMS2 activity, TSPAN4 supply).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..membrane import swelling_diameter_um
+from .fibers import tetraspanin_level
+from .motility import SITE_INTEGRIN, ecm_ligand
+
+__all__ = ["SITE_COLUMNS", "STAGE", "SiteRates", "site_rates", "new_site_values",
+           "step_sites", "TIP", "BRANCH"]
+
+TIP, BRANCH = 0, 1
+#: Stages of a site. Aborted sites never became migrasomes.
+STAGE = {"nucleating": 0, "maturing": 1, "expanding": 2, "full": 3, "released": 4,
+         "aborted": -1, "gone": 5}
+
+SITE_COLUMNS = {
+    "cell_id": np.int64, "fiber_id": np.int64, "site_type": np.int64, "stage": np.int64,
+    "x_um": float, "y_um": float, "junction_frac": float, "attached": bool,
+    "pip2": float, "rab35": float, "integrin": float, "sm": float, "enrich": float,
+    "domain_area_um2": float, "diameter_um": float, "max_diameter_um": float,
+    "anchor_noise": float, "sms2_noise": float, "area_noise": float, "enrich_noise": float,
+    "focus": bool, "stabilized": bool,
+    "t_created_min": float, "t_nucleation_min": float, "t_growth_onset_min": float,
+    "t_full_size_min": float, "t_release_min": float, "t_breakdown_min": float,
+    "fate": np.int64,
+}
+
+#: Spread (log-normal σ) of site-to-site factors, assumed: sets how graded the knockdown
+#: phenotypes are (ITGA5-KD ≈0.5×, Wu 2017; tspan mutants 3–4× fewer, Jiang 2019).
+SIGMA_ANCHOR = 0.5
+SIGMA_SMS2 = 0.35
+SIGMA_ENRICH = 1.2
+#: Tetraspanin enrichment (relative to wild type's median) a swelling needs to be kept
+#: (assumed; Dharan 2023: without TSPAN4 enrichment swellings do not become migrasomes);
+#: 60 % of wild-type swellings are kept.
+ENRICH_THRESHOLD = 0.74
+#: Half-saturation constants of the recruitment chain, relative levels (assumed).
+K_PIP2, K_RAB35 = 0.5, 0.5
+
+
+class SiteRates:
+    """Per-scenario targets and rates of the site kinetics (derived once per run)."""
+
+    def __init__(self, scenario):
+        m, b = scenario.molecules, scenario.biogenesis
+        self.p = b
+        self.pip2_target = m.PIP5K1A
+        # integrin cluster the paired integrin can form at WT Rab35: α·β1·ECM·ROCK1, relative
+        # to NRK α5 on 10 µg/ml fibronectin (ROCK1 governs adhesion to FN, Lu 2020)
+        pairs = SITE_INTEGRIN[scenario.ecm.coating]
+        pairing = sum(min(getattr(m, a), m.ITGB1) * k for a, k in pairs.items())
+        rock = float(m.ROCK1**2 * 1.09 / (m.ROCK1**2 + 0.09))
+        self.anchor_target = pairing * ecm_ligand(scenario) / 0.5 * rock
+        self.rab35 = m.Rab35
+        t = tetraspanin_level(scenario)
+        kc, nc = b.cholesterol_half, b.cholesterol_hill
+        c = m.cholesterol
+        ht = t**b.tetraspanin_exponent
+        hc = (c**nc / (c**nc + kc**nc)) * (1 + kc**nc)
+        self.enrich_target = ht * hc  # 1 at wild type
+        self.kappa_ratio = 1.0 + (b.kappa_ratio_max - 1.0) * min(self.enrich_target, 1.5) / 1.5
+        self.area_scale = b.domain_area_um2 * np.sqrt(max(t, 0.0))
+        self.sms2 = m.SMS2
+
+
+def site_rates(scenario) -> SiteRates:
+    return SiteRates(scenario)
+
+
+def new_site_values(n: int, site_type: np.ndarray, rng, scenario) -> dict[str, np.ndarray]:
+    """Initial per-site state: all levels zero, noise factors drawn, branch head start."""
+    b = scenario.biogenesis
+    ln = lambda s: rng.lognormal(-s * s / 2, s, n)  # mean-one log-normal
+    sig_a = np.sqrt(np.log1p(b.domain_area_cv**2))
+    return {
+        "site_type": site_type, "stage": np.zeros(n, np.int64),
+        "anchor_noise": ln(SIGMA_ANCHOR), "sms2_noise": ln(SIGMA_SMS2),
+        "enrich_noise": rng.lognormal(0.0, SIGMA_ENRICH, n), "area_noise": ln(sig_a),
+        "sm": np.where(site_type == BRANCH, b.branch_head_start, 0.0),
+        "pip2": np.zeros(n), "rab35": np.zeros(n), "integrin": np.zeros(n),
+        "enrich": np.zeros(n), "domain_area_um2": np.zeros(n), "diameter_um": np.zeros(n),
+        "max_diameter_um": np.zeros(n),
+    }
+
+
+def _relax(x, target, rate, dt):
+    return target + (x - target) * np.exp(-rate * dt)
+
+
+def step_sites(sites, rates: SiteRates, scenario, t: float, dt: float) -> None:
+    """Advance the kinetics of every site by ``dt`` minutes, in place."""
+    p = rates.p
+    st = sites["stage"]
+    live = sites["attached"] & (st >= 0) & (st <= STAGE["full"])
+    nuc = live & (st == 0)
+    mat = live & (st == 1)
+    grow = live & (st >= 2)
+
+    # 1. nucleation chain (runs at every live site so the cluster persists)
+    pip2 = _relax(sites["pip2"], rates.pip2_target, p.pip2_rate_per_min, dt)
+    rab = _relax(sites["rab35"], rates.rab35 * (pip2 / (pip2 + K_PIP2)) * (1 + K_PIP2),
+                 p.rab35_rate_per_min, dt)
+    rab_act = rab / (rab + K_RAB35) * (1 + K_RAB35)
+    integ = _relax(sites["integrin"], rates.anchor_target * sites["anchor_noise"] * rab_act,
+                   p.integrin_rate_per_min, dt)
+    sites["pip2"] = np.where(live, pip2, sites["pip2"])
+    sites["rab35"] = np.where(live, rab, sites["rab35"])
+    sites["integrin"] = np.where(live, integ, sites["integrin"])
+    anchored = nuc & (integ >= p.nucleation_threshold)
+    sites["t_nucleation_min"] = np.where(anchored, t, sites["t_nucleation_min"])
+
+    # 2. maturation: sphingomyelin accumulates from SMS2 (a focus nearby, or the basal
+    #    rate); growth starts once it reaches the threshold (1 by definition), so less SMS2
+    #    means a later onset, and more sites lose the race against RF breakage
+    focus = np.where(sites["focus"], 1.0, p.sms2_basal)
+    sm = sites["sm"] + mat * rates.sms2 * focus * sites["sms2_noise"] * p.sm_rate_per_min * dt
+    sites["sm"] = sm
+    onset = mat & (sm >= 1.0)
+    sites["t_growth_onset_min"] = np.where(onset, t, sites["t_growth_onset_min"])
+
+    # 3. expansion: tetraspanin enrichment and TEMA area; size and stability from mechanics
+    enrich = _relax(sites["enrich"], rates.enrich_target * sites["enrich_noise"],
+                    1.0 / p.growth_time_min, dt)
+    plateau = rates.area_scale * sites["area_noise"]
+    area = _relax(sites["domain_area_um2"], plateau, 1.0 / p.growth_time_min, dt)
+    sites["enrich"] = np.where(grow, enrich, sites["enrich"])
+    sites["domain_area_um2"] = np.where(grow, area, sites["domain_area_um2"])
+    diam, stable = swelling_diameter_um(sites["domain_area_um2"], kappa_ratio=rates.kappa_ratio,
+                                        kappa_kT=scenario.membrane.kappa_kT,
+                                        tension_pN_per_um=scenario.membrane.tension_pN_per_um)
+    kept = grow & stable & (sites["enrich"] >= ENRICH_THRESHOLD)
+    sites["stabilized"] = sites["stabilized"] | kept
+    # a swelling without enough tetraspanin stays a sub-resolution bump of the RF
+    sites["diameter_um"] = np.where(grow, np.where(sites["stabilized"], diam, 0.0),
+                                    sites["diameter_um"])
+    sites["max_diameter_um"] = np.maximum(sites["max_diameter_um"], sites["diameter_um"])
+    full = grow & (st == 2) & (area >= p.full_size_fraction * plateau)
+    sites["t_full_size_min"] = np.where(full, t, sites["t_full_size_min"])
+
+    new_stage = st.copy()
+    new_stage[anchored] = 1
+    new_stage[onset] = 2
+    new_stage[full] = 3
+    # sites that never anchored or never matured in time are abandoned
+    timeout = (nuc | mat) & (t - sites["t_created_min"] > p.nucleation_timeout_min)
+    new_stage[timeout & ~anchored & ~onset] = STAGE["aborted"]
+    sites["stage"] = new_stage
+

@@ -1,0 +1,157 @@
+"""Retraction fibres: pulled from rear adhesions, joined into networks, broken oldest-first.
+
+An RF forms when the retracting rear passes an adhesion (integrin–ECM pair): its distal end
+stays at the adhesion (a *tip*), its proximal end follows the cell rear. A new RF whose
+adhesion lies within ``join_distance_um`` of an existing RF of the same cell joins it: its
+proximal end sits at a fixed fraction along that parent (a *branch point*). RFs break with
+a hazard that rises with age (Weibull; Wang 2022: the oldest sections break first), and a
+break disconnects the fibre and everything joined to it from the cell.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .motility import rear_points
+
+__all__ = ["FIBER_COLUMNS", "new_fiber_counts", "create_fibers", "fiber_geometry",
+           "break_fibers", "tetraspanin_level"]
+
+FIBER_COLUMNS = {
+    "cell_id": np.int64, "parent_fiber_id": np.int64, "depth": np.int64,
+    "anchor_x_um": float, "anchor_y_um": float, "offset_um": float,
+    "junction_frac": float, "t_form_min": float, "t_break_min": float,
+    "x1_um": float, "y1_um": float, "length_um": float, "attached": bool,
+}
+
+#: Largest fraction along its parent at which a branch joins (assumed: the two tubes zip
+#: together over the stretch nearest the cell).
+MAX_JUNCTION_FRAC = 0.9
+
+
+def tetraspanin_level(scenario) -> float:
+    """Tetraspanins (TSPAN4 + TSPAN7 + others) relative to wild type."""
+    m = scenario.molecules
+    return (m.TSPAN4 + m.TSPAN7 + m.other_tetraspanins) / (2.0 + m.other_tetraspanins)
+
+
+def new_fiber_counts(cells, scenario, rng, dt: float, anchor_density: float) -> np.ndarray:
+    """How many rear adhesions each cell passes in ``dt``: Poisson(w·v·ρ·dt)."""
+    lam = cells["rear_width_um"] * cells["speed_um_per_min"] * anchor_density * dt
+    return rng.poisson(lam)
+
+
+def create_fibers(fibers, cells, counts: np.ndarray, scenario, rng, t: float):
+    """Append the new fibres; return (new ids, branch mask, junction x, junction y)."""
+    idx = np.repeat(np.arange(len(cells)), counts)
+    n = idx.size
+    if n == 0:
+        e = np.empty(0)
+        return np.empty(0, np.int64), np.empty(0, bool), e, e
+    half = cells["rear_width_um"][idx] / 2
+    u = rng.uniform(-half, half)
+    ax, ay = rear_points(cells, idx, u)
+    parent, frac, depth = _find_parents(fibers, cells["cell_id"][idx], ax, ay, scenario)
+    ids = fibers.append(n, cell_id=cells["cell_id"][idx], parent_fiber_id=parent,
+                        depth=depth, anchor_x_um=ax, anchor_y_um=ay, offset_um=u,
+                        junction_frac=frac, t_form_min=t, x1_um=ax, y1_um=ay,
+                        length_um=0.0, attached=True)
+    branch = parent >= 0
+    jx, jy = np.full(n, np.nan), np.full(n, np.nan)
+    if branch.any():
+        prow = fibers.index_of(parent[branch])
+        f = frac[branch]
+        jx[branch] = fibers["anchor_x_um"][prow] + f * (fibers["x1_um"][prow]
+                                                       - fibers["anchor_x_um"][prow])
+        jy[branch] = fibers["anchor_y_um"][prow] + f * (fibers["y1_um"][prow]
+                                                       - fibers["anchor_y_um"][prow])
+    return ids, branch, jx, jy
+
+
+def _find_parents(fibers, cell_ids, ax, ay, scenario):
+    """Nearest attached fibre segment of the same cell within the join distance."""
+    n = cell_ids.size
+    parent = np.full(n, -1, np.int64)
+    frac = np.full(n, np.nan)
+    depth = np.zeros(n, np.int64)
+    d_join = scenario.fibers.join_distance_um
+    cand = np.flatnonzero(fibers["attached"] & (fibers["depth"] < scenario.fibers.max_depth)
+                          & (fibers["length_um"] > d_join))
+    if d_join <= 0 or cand.size == 0:
+        return parent, frac, depth
+    # all (new fibre, candidate of the same cell) pairs, via the candidates sorted by cell
+    order = cand[np.argsort(fibers["cell_id"][cand], kind="stable")]
+    ccell = fibers["cell_id"][order]
+    start = np.searchsorted(ccell, cell_ids, "left")
+    stop = np.searchsorted(ccell, cell_ids, "right")
+    k = stop - start
+    if k.sum() == 0:
+        return parent, frac, depth
+    new_i = np.repeat(np.arange(n), k)
+    pos = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k) + np.repeat(start, k)
+    row = order[pos]
+    x0, y0 = fibers["anchor_x_um"][row], fibers["anchor_y_um"][row]
+    dx, dy = fibers["x1_um"][row] - x0, fibers["y1_um"][row] - y0
+    seg2 = np.maximum(dx * dx + dy * dy, 1e-12)
+    s = np.clip(((ax[new_i] - x0) * dx + (ay[new_i] - y0) * dy) / seg2, 0.0, MAX_JUNCTION_FRAC)
+    dist = np.hypot(x0 + s * dx - ax[new_i], y0 + s * dy - ay[new_i])
+    # per new fibre, the pair of smallest distance
+    best = np.lexsort((dist, new_i))
+    first = best[np.r_[True, new_i[best][1:] != new_i[best][:-1]]]
+    ok = dist[first] < d_join
+    sel = first[ok]
+    parent[new_i[sel]] = fibers.ids[row[sel]]
+    frac[new_i[sel]] = s[sel]
+    depth[new_i[sel]] = fibers["depth"][row[sel]] + 1
+    return parent, frac, depth
+
+
+def fiber_geometry(fibers, cells, max_depth: int) -> None:
+    """Proximal ends and lengths of attached fibres, in place: roots end at the cell rear,
+    branches at their junction on the parent (resolved depth by depth)."""
+    att = fibers["attached"]
+    x1, y1 = fibers["x1_um"].copy(), fibers["y1_um"].copy()
+    root = att & (fibers["parent_fiber_id"] < 0)
+    if root.any():
+        cidx = fibers["cell_id"][root]  # cell ids are cell rows
+        x1[root], y1[root] = rear_points(cells, cidx, fibers["offset_um"][root])
+    depth = fibers["depth"]
+    ax, ay = fibers["anchor_x_um"], fibers["anchor_y_um"]
+    for d in range(1, max_depth + 1):
+        sel = att & (depth == d)
+        if not sel.any():
+            continue
+        prow = fibers.index_of(fibers["parent_fiber_id"][sel])
+        f = fibers["junction_frac"][sel]
+        x1[sel] = ax[prow] + f * (x1[prow] - ax[prow])
+        y1[sel] = ay[prow] + f * (y1[prow] - ay[prow])
+    fibers["x1_um"], fibers["y1_um"] = x1, y1
+    fibers["length_um"] = np.where(att, np.hypot(x1 - ax, y1 - ay), fibers["length_um"])
+
+
+def break_fibers(fibers, scenario, rng, t: float, dt: float) -> np.ndarray:
+    """Break attached fibres with an age-rising hazard; detach their branches too.
+
+    The Weibull scale grows with the tetraspanin level (TSPAN4 stabilises RFs, Wang 2022).
+    Returns the mask of fibres detached in this step.
+    """
+    p = scenario.fibers
+    att = fibers["attached"]
+    scale = p.break_age_min * tetraspanin_level(scenario) ** p.tspan4_stabilization
+    age = np.maximum(t - fibers["t_form_min"], 0.0)
+    k = p.break_shape
+    cum = ((age + dt) / scale) ** k - (age / scale) ** k
+    broke = att & (rng.random(len(fibers)) < -np.expm1(-cum))
+    detached = broke.copy()
+    # a break disconnects every branch downstream of it
+    for _ in range(p.max_depth):
+        prow = fibers.index_of(fibers["parent_fiber_id"])
+        parent_gone = (fibers["parent_fiber_id"] >= 0) & (
+            (prow < 0) | detached[np.maximum(prow, 0)] | ~att[np.maximum(prow, 0)])
+        new = att & parent_gone & ~detached
+        if not new.any():
+            break
+        detached |= new
+    fibers["attached"] = att & ~detached
+    fibers["t_break_min"] = np.where(detached, t, fibers["t_break_min"])
+    return detached
