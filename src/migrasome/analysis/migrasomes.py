@@ -17,7 +17,8 @@ import pandas as pd
 from scipy import ndimage as ndi
 from scipy.special import i0e
 
-__all__ = ["radial_templates", "blob_candidates", "fit_diameters", "detect_migrasomes"]
+__all__ = ["radial_templates", "blob_candidates", "refine_centres", "fit_diameters",
+           "detect_migrasomes"]
 
 MODELS = ("shell", "ball", "disk")
 
@@ -74,9 +75,44 @@ def _scales_px(pixel_size_um, psf_sigma_um, d_min_um, d_max_um, n_scales):
     return np.sqrt(R**2 / 2 + psf_sigma_um**2) / pixel_size_um
 
 
+def _laplacian(g: np.ndarray) -> np.ndarray:
+    """5-point Laplacian, edges copied from their neighbours (cheaper than ndimage's)."""
+    lap = np.empty_like(g)
+    c = g[1:-1, 1:-1]
+    lap[1:-1, 1:-1] = g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:] - 4 * c
+    lap[0], lap[-1] = lap[1], lap[-2]
+    lap[:, 0], lap[:, -1] = lap[:, 1], lap[:, -2]
+    return lap
+
+
+def _local_maxima(best: np.ndarray, threshold: float):
+    """Rows, columns, values and sub-pixel offsets of 8-neighbour maxima above threshold."""
+    rr, cc = np.nonzero(best[1:-1, 1:-1] > threshold)
+    rr += 1
+    cc += 1
+    v = best[rr, cc]
+    nb = np.stack([best[rr + dr, cc + dc] for dr in (-1, 0, 1) for dc in (-1, 0, 1)
+                   if dr or dc])
+    keep = np.all(v >= nb, axis=0)
+    rr, cc, v = rr[keep], cc[keep], v[keep]
+    up, dn = best[rr - 1, cc], best[rr + 1, cc]
+    lf, rt = best[rr, cc - 1], best[rr, cc + 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fin = lambda a: np.where(np.isfinite(a), a, v)  # noqa: E731
+        up, dn, lf, rt = fin(up), fin(dn), fin(lf), fin(rt)
+        # vertex of the parabola through (−1, 0, +1): ½ (f₋ − f₊) / (f₋ − 2 f₀ + f₊)
+        dy = 0.5 * (up - dn) / np.where(up - 2 * v + dn < 0, up - 2 * v + dn, -np.inf)
+        dx = 0.5 * (lf - rt) / np.where(lf - 2 * v + rt < 0, lf - 2 * v + rt, -np.inf)
+    return (rr, cc, v, np.clip(np.nan_to_num(dy), -0.5, 0.5),
+            np.clip(np.nan_to_num(dx), -0.5, 0.5))
+
+
 def blob_candidates(frame: np.ndarray, *, sigmas_px: np.ndarray, threshold: float = 5.0,
                     mask: np.ndarray | None = None) -> pd.DataFrame:
     """Local maxima of the scale-normalised LoG response, in units of its noise.
+
+    Scales above about 2.4 px are computed on a block-averaged pyramid (2×, 4×, …), which
+    keeps the cost near that of two full-resolution Gaussians whatever the size range.
 
     Parameters
     ----------
@@ -91,51 +127,83 @@ def blob_candidates(frame: np.ndarray, *, sigmas_px: np.ndarray, threshold: floa
     Returns
     -------
     DataFrame
-        ``row, col`` (sub-pixel), ``scale`` (index into ``sigmas_px``), ``sigma_px``,
-        ``response`` (noise units), one row per candidate.
+        ``row, col`` (sub-pixel, full-resolution px), ``scale`` (index into ``sigmas_px``),
+        ``sigma_px``, ``response`` (noise units), one row per candidate.
     """
-    ny, nx = frame.shape
-    best = np.full((ny, nx), -np.inf, dtype=np.float32)
-    arg = np.zeros((ny, nx), dtype=np.int8)
-    for k, s in enumerate(sigmas_px):
-        g = ndi.gaussian_filter(frame, s, truncate=3.0, mode="nearest")
-        lap = -(s * s) * ndi.laplace(g, mode="nearest")
-        sub = lap[::4, ::4]
-        med = np.median(sub)
-        scale = 1.4826 * np.median(np.abs(sub - med)) + 1e-12
-        lap = (lap - med) / scale
-        upd = lap > best
-        best[upd] = lap[upd]
-        arg[upd] = k
-    if mask is not None:
-        best[mask] = -np.inf
-    rr, cc = np.nonzero(best[1:-1, 1:-1] > threshold)
-    rr += 1
-    cc += 1
-    v = best[rr, cc]
-    nb = np.stack([best[rr + dr, cc + dc] for dr in (-1, 0, 1) for dc in (-1, 0, 1)
-                   if dr or dc])
-    keep = np.all(v >= nb, axis=0)
-    rr, cc, v = rr[keep], cc[keep], v[keep]
-    # sub-pixel peak: 1-D parabolas through the neighbours
-    up, dn = best[rr - 1, cc], best[rr + 1, cc]
-    lf, rt = best[rr, cc - 1], best[rr, cc + 1]
-    fin = lambda a: np.where(np.isfinite(a), a, v)  # noqa: E731
-    up, dn, lf, rt = fin(up), fin(dn), fin(lf), fin(rt)
-    dy = 0.5 * (up - dn) / np.where(up - 2 * v + dn < 0, up - 2 * v + dn, -np.inf)
-    dx = 0.5 * (lf - rt) / np.where(lf - 2 * v + rt < 0, lf - 2 * v + rt, -np.inf)
-    k = arg[rr, cc].astype(int)
-    return pd.DataFrame({
-        "row": rr + np.clip(np.nan_to_num(-dy), -0.5, 0.5),
-        "col": cc + np.clip(np.nan_to_num(-dx), -0.5, 0.5),
-        "scale": k,
-        "sigma_px": np.asarray(sigmas_px)[k],
-        "response": v.astype(float),
-    })
+    from .preprocess import block_reduce_mean
+
+    sigmas_px = np.asarray(sigmas_px, float)
+    level = np.clip(np.floor(np.log2(sigmas_px / 1.2)), 0, 4).astype(int)
+    parts = []
+    for L in np.unique(level):
+        f = 2**L
+        img = block_reduce_mean(frame, f) if f > 1 else np.asarray(frame, np.float32)
+        ks = np.flatnonzero(level == L)
+        best = np.full(img.shape, -np.inf, np.float32)
+        arg = np.zeros(img.shape, np.int8)
+        for k in ks:
+            # the block mean already blurred by a box of f px: variance (f² − 1) / 12
+            s = np.sqrt(max(sigmas_px[k] ** 2 - (f * f - 1) / 12, 0.25)) / f
+            g = ndi.gaussian_filter(img, s, truncate=3.0, mode="nearest")
+            lap = _laplacian(g)
+            lap *= -(s * s)
+            sub = lap[::3, ::3]
+            med = np.median(sub)
+            lap -= med
+            lap /= 1.4826 * np.median(np.abs(sub - med)) + 1e-12
+            upd = lap > best
+            best[upd] = lap[upd]
+            arg[upd] = k
+        if mask is not None:
+            m = mask[::f, ::f][: best.shape[0], : best.shape[1]] if f > 1 else mask
+            best[m] = -np.inf
+        rr, cc, v, dy, dx = _local_maxima(best, threshold)
+        k = arg[rr, cc].astype(int)
+        parts.append(pd.DataFrame({"row": (rr + dy) * f + (f - 1) / 2,
+                                   "col": (cc + dx) * f + (f - 1) / 2, "scale": k,
+                                   "sigma_px": sigmas_px[k], "response": v.astype(float)}))
+    return pd.concat(parts, ignore_index=True)
 
 
-def _suppress_overlaps(cand: pd.DataFrame, radius_px: np.ndarray) -> np.ndarray:
-    """Keep the strongest of candidates whose centres fall inside one another's radius."""
+def refine_centres(frame: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+                   radius_px: np.ndarray, background: np.ndarray) -> tuple[np.ndarray,
+                                                                          np.ndarray]:
+    """Intensity-weighted centroids (above the local background) within ``radius_px + 1.5``.
+
+    Vectorised over blobs: each gets a square window of the largest radius.  A projected
+    shell, ball or disk is symmetric about its centre, so the centroid is unbiased.
+    """
+    if len(rows) == 0:
+        return rows, cols
+    h = int(np.ceil(radius_px.max() + 1.5))
+    dy, dx = np.mgrid[-h:h + 1, -h:h + 1]
+    r0, c0 = np.rint(rows).astype(int), np.rint(cols).astype(int)
+    ii = np.clip(r0[:, None, None] + dy[None], 0, frame.shape[0] - 1)
+    jj = np.clip(c0[:, None, None] + dx[None], 0, frame.shape[1] - 1)
+    w = frame[ii, jj] - background[:, None, None]
+    d2 = (ii - rows[:, None, None]) ** 2 + (jj - cols[:, None, None]) ** 2
+    w = np.where(d2 <= (radius_px[:, None, None] + 1.5) ** 2, np.maximum(w, 0), 0)
+    tot = w.sum(axis=(1, 2))
+    ok = tot > 0
+    nr = np.where(ok, (w * ii).sum(axis=(1, 2)) / np.where(ok, tot, 1), rows)
+    nc = np.where(ok, (w * jj).sum(axis=(1, 2)) / np.where(ok, tot, 1), cols)
+    # a centroid that wandered further than the radius was pulled by a neighbour: keep the peak
+    far = np.hypot(nr - rows, nc - cols) > np.maximum(radius_px, 1.0)
+    return np.where(far, rows, nr), np.where(far, cols, nc)
+
+
+def _suppress_overlaps(cand: pd.DataFrame, radius_px: np.ndarray, *,
+                       priority: np.ndarray | None = None, inner: float = 0.8,
+                       outer: float = 0.0) -> np.ndarray:
+    """Which candidates to keep when centres fall inside one another.
+
+    Of a pair at distance ``d`` with radii ``r_big ≥ r_small`` the one of lower ``priority``
+    (default: LoG response) goes when ``d < inner · r_big + outer · r_small``.
+
+    Returns
+    -------
+    ndarray of bool, shape (n,)
+    """
     from scipy.spatial import cKDTree
 
     n = len(cand)
@@ -143,18 +211,21 @@ def _suppress_overlaps(cand: pd.DataFrame, radius_px: np.ndarray) -> np.ndarray:
     if n < 2:
         return keep
     pts = cand[["row", "col"]].to_numpy()
-    pairs = cKDTree(pts).query_pairs(float(radius_px.max()), output_type="ndarray")
+    reach = float(radius_px.max()) * (inner + outer)
+    pairs = cKDTree(pts).query_pairs(reach, output_type="ndarray")
     if len(pairs) == 0:
         return keep
-    d = np.hypot(*(pts[pairs[:, 0]] - pts[pairs[:, 1]]).T)
-    lim = 0.8 * np.maximum(radius_px[pairs[:, 0]], radius_px[pairs[:, 1]])
+    a, b = pairs[:, 0], pairs[:, 1]
+    d = np.hypot(*(pts[a] - pts[b]).T)
+    lim = inner * np.maximum(radius_px[a], radius_px[b]) + outer * np.minimum(radius_px[a],
+                                                                               radius_px[b])
     pairs = pairs[d < lim]
-    resp = cand["response"].to_numpy()
-    # weaker member of each overlapping pair goes, strongest pairs first
-    order = np.argsort(-np.maximum(resp[pairs[:, 0]], resp[pairs[:, 1]]), kind="stable")
+    pr = cand["response"].to_numpy() if priority is None else np.asarray(priority)
+    # the weaker member of each overlapping pair goes, strongest pairs first
+    order = np.argsort(-np.maximum(pr[pairs[:, 0]], pr[pairs[:, 1]]), kind="stable")
     for i, j in pairs[order]:
         if keep[i] and keep[j]:
-            keep[j if resp[i] >= resp[j] else i] = False
+            keep[j if pr[i] >= pr[j] else i] = False
     return keep
 
 
@@ -288,18 +359,26 @@ def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: 
     radius_px = np.sqrt(np.maximum(2 * (cand["sigma_px"].to_numpy() ** 2
                                         - (psf_sigma_um / pixel_size_um) ** 2), 1.0))
     cand = cand[_suppress_overlaps(cand, radius_px)].reset_index(drop=True)
-    fit = fit_diameters(frame, cand["row"].to_numpy(), cand["col"].to_numpy(),
-                        pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um, model=model,
-                        d_range_um=(0.6 * d_min_um, 1.2 * d_max_um))
+    kw = dict(pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um, model=model,
+              d_range_um=(0.6 * d_min_um, 1.2 * d_max_um))
+    fit = fit_diameters(frame, cand["row"].to_numpy(), cand["col"].to_numpy(), **kw)
+    # centre on the blob itself (the LoG peak is on a coarse grid for large ones), refit
+    rows, cols = refine_centres(frame, cand["row"].to_numpy(), cand["col"].to_numpy(),
+                                fit["diameter_um"].to_numpy() / 2 / pixel_size_um,
+                                fit["local_background"].to_numpy())
+    cand["row"], cand["col"] = rows, cols
+    fit = fit_diameters(frame, rows, cols, **kw)
     out = pd.concat([cand, fit.reset_index(drop=True)], axis=1)
     out["snr"] = out["amplitude"] / max(noise, 1e-12)
     ok = (out["snr"] >= min_snr) & (out["diameter_um"] >= 0.9 * d_min_um) & (
         out["diameter_um"] <= 1.1 * d_max_um)
     out = out[ok].reset_index(drop=True)
-    # a second pass of overlap suppression with the fitted radii
+    # a second pass with the fitted radii: a small blob centred on a larger one's rim is part
+    # of it; touching neighbours (d = r₁ + r₂) stay
     if len(out) > 1:
         rpx = out["diameter_um"].to_numpy() / 2 / pixel_size_um
-        out = out[_suppress_overlaps(out, rpx)].reset_index(drop=True)
+        keep = _suppress_overlaps(out, rpx, priority=rpx, inner=1.0, outer=0.5)
+        out = out[keep].reset_index(drop=True)
     out["x_um"] = (out["col"] + 0.5) * pixel_size_um
     out["y_um"] = (out["row"] + 0.5) * pixel_size_um
     cols = ["row", "col", "x_um", "y_um", "diameter_um", "amplitude", "snr", "roundness",

@@ -54,8 +54,8 @@ def render(
             _fail(f"--fov {fov!r}: give four numbers 'x0,y0,width,height' in µm")
     try:
         results = load_results(results_dir)
-    except (FileNotFoundError, OSError, ValueError) as e:
-        _fail(f"RESULTS_DIR: {e}")
+    except Exception as e:  # missing folder, damaged Parquet, schema mismatch
+        _fail(f"RESULTS_DIR {results_dir}: cannot read the results: {e}")
     opt = {"pixel_size_um": "--pixel-size-um", "frame_interval_min": "--frame-interval-min",
            "wavelength_nm": "--wavelength-nm", "numerical_aperture": "--na",
            "modality": "--modality", "snr": "--snr", "background_photons":

@@ -125,9 +125,14 @@ def _write_zarr(movie: Movie, tmp: Path, extra: dict) -> None:
 
     T, C, Y, X = movie.data.shape
     dt = movie.frame_interval_min if movie.frame_interval_min is not None else 1.0
-    g = zarr.open_group(str(tmp), mode="w", zarr_format=2)
-    arr = g.create_array("0", shape=movie.data.shape, dtype=movie.data.dtype,
-                         chunks=(1, 1, min(Y, 2048), min(X, 2048)))
+    chunks = (1, 1, min(Y, 2048), min(X, 2048))
+    if int(zarr.__version__.split(".")[0]) >= 3:
+        g = zarr.open_group(str(tmp), mode="w", zarr_format=2)
+        arr = g.create_array("0", shape=movie.data.shape, dtype=movie.data.dtype, chunks=chunks)
+    else:  # zarr 2
+        g = zarr.open_group(str(tmp), mode="w")
+        arr = g.create_dataset("0", shape=movie.data.shape, dtype=movie.data.dtype,
+                               chunks=chunks)
     for t in range(T):
         arr[t] = movie.data[t]
     time_axis = {"name": "t", "type": "time"}

@@ -32,7 +32,33 @@ __all__ = [
     "psf_sigma_um",
     "axial_sigma_um",
     "ShellProfile",
+    "LABELS",
 ]
+
+# -- labels and brightness (used by the renderer) -------------------------------------------
+
+#: What each known label marks: relative brightness of (cells, RFs, migrasomes).
+LABELS: dict[str, tuple[float, float, float]] = {
+    "TSPAN4-GFP": (1.0, 1.0, 1.0),  # membrane; enriched on migrasomes (Huang 2019 NCB)
+    "TSPAN4-mCherry": (1.0, 1.0, 1.0),
+    "WGA": (1.0, 1.0, 1.0),  # membrane stain; ≈2x brighter on migrasomes than RFs (Chen 2019)
+    "NDST1-mCherry": (0.0, 0.0, 1.0),  # migrasome-specific marker (Zhao 2019; MODEL.md §8)
+    "cytoplasm": (1.0, 0.0, 0.0),  # a cytosolic dye: bodies only (assumed: RFs are thin)
+}
+
+#: Photons from a 1-µm migrasome per frame, whole shell in focus. Assumed: a bright
+#: TSPAN4-GFP punctum in a ~100 ms exposure gives a peak ≈ 20x the background noise.
+MIGRASOME_PHOTONS = 8000.0
+#: RF membrane tube radius, µm (MODEL.md §3: r = sqrt(kappa / 2 sigma) ≈ 50–70 nm).
+RF_RADIUS_UM = 0.05
+#: Label per membrane area on migrasomes / on RFs (Chen 2019, WGA: ≈2x).
+MIGRASOME_ENRICHMENT = 2.0
+#: Membrane layers a cell's footprint projects at its thin edge (assumed: dorsal + ventral
+#: plasma membrane and a layer of internal membranes).
+CELL_MEMBRANE_LAYERS = 3.0
+#: Cell aspect ratio when the tracks table has no ``aspect_ratio`` column (assumed).
+CELL_ASPECT = 1.3
+
 
 #: Microscope modalities the renderer knows.
 MODALITIES = ("widefield", "confocal")

@@ -21,33 +21,12 @@ from scipy.stats import poisson
 from ..results import Results
 from .draw import Canvas, add_cells, add_lines, add_migrasomes
 from .movie import Movie
-from .optics import MODALITIES, ShellProfile, axial_sigma_um, immersion_index, psf_sigma_um
+from .optics import (CELL_ASPECT, CELL_MEMBRANE_LAYERS, LABELS, MIGRASOME_ENRICHMENT,
+                     MIGRASOME_PHOTONS, MODALITIES, RF_RADIUS_UM, ShellProfile, axial_sigma_um,
+                     immersion_index, psf_sigma_um)
 from .scene import FieldOfView, crop_truth, select_frames
 
 __all__ = ["render_movie", "Renderer", "LABELS"]
-
-#: What each known label marks: relative brightness of (cells, RFs, migrasomes).
-LABELS: dict[str, tuple[float, float, float]] = {
-    "TSPAN4-GFP": (1.0, 1.0, 1.0),  # membrane; enriched on migrasomes (Huang 2019 NCB)
-    "TSPAN4-mCherry": (1.0, 1.0, 1.0),
-    "WGA": (1.0, 1.0, 1.0),  # membrane stain; ≈2x brighter on migrasomes than RFs (Chen 2019)
-    "NDST1-mCherry": (0.0, 0.0, 1.0),  # migrasome-specific marker (Zhao 2019 Cell Res)
-    "cytoplasm": (1.0, 0.0, 0.0),  # a cytosolic dye: bodies only (assumed: RFs are thin)
-}
-
-#: Photons from a 1-µm migrasome per frame, whole shell in focus. Assumed: a bright
-#: TSPAN4-GFP punctum in a ~100 ms exposure gives a peak ≈ 20x the background noise.
-MIGRASOME_PHOTONS = 8000.0
-#: RF membrane tube radius, µm (MODEL.md §3: r = sqrt(kappa / 2 sigma) ≈ 50–70 nm).
-RF_RADIUS_UM = 0.05
-#: Label per membrane area on migrasomes / on RFs (Chen 2019, WGA: ≈2x).
-MIGRASOME_ENRICHMENT = 2.0
-#: Membrane layers a cell's footprint projects at its thin edge (assumed: dorsal + ventral
-#: plasma membrane and a layer of internal membranes).
-CELL_MEMBRANE_LAYERS = 3.0
-#: Cell aspect ratio when the tracks table has no ``aspect_ratio`` column (assumed).
-CELL_ASPECT = 1.3
-
 
 def _positive(name: str, value: float, lo: float = 0.0, hi: float = math.inf,
               include_lo: bool = False) -> float:
@@ -207,6 +186,8 @@ class Renderer:
                              np.zeros(self.sim_frames.size + 1, dtype=np.int64))
                 continue
             df = df[df["frame"].isin(self.sim_frames)].sort_values("frame", kind="stable")
+            geo = [c for c in cols if c != "cell_id"]
+            df = df[np.isfinite(df[geo].to_numpy(float)).all(axis=1)]  # drop rows with NaN
             arrays = {c: df[c].to_numpy(float) for c in cols}
             if name == "tracks":
                 rad = results.cells.set_index("cell_id")["radius_um"]

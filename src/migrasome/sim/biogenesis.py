@@ -10,8 +10,10 @@ Every RF tip and branch point is a candidate site. Per site, vectorised over all
    when S reaches a threshold. Junctions start ahead (Dharan 2023: tension jumps there).
 3. Expansion (Huang 2019; Dharan 2023): tetraspanins with cholesterol assemble a TEMA of
    area A that grows towards its plateau; the swelling is kept only if the tetraspanin
-   enrichment E (cooperative in tetraspanins and cholesterol) reaches a threshold, and its
-   size and stability come from the membrane mechanics (``migrasome.membrane``).
+   enrichment E (cooperative in tetraspanins and cholesterol) reaches a threshold. E also
+   sets the domain's rigidity, κ_p/κ_l = 1 + (ρ_max − 1)·E/(E + 1), and the swelling's size
+   and stability come from the membrane mechanics (``migrasome.membrane``) given A and
+   κ_p/κ_l: a stiff domain saturates at a radius ≈ (κ_p/κ_l)·r0, so rigidity sets size.
 
 Each level relaxes exponentially towards its target (exact for a constant target), so the
 kinetics are stable for any time step. Site-to-site variation enters as log-normal factors
@@ -53,8 +55,8 @@ SIGMA_SMS2 = 0.35
 SIGMA_ENRICH = 1.2
 #: Tetraspanin enrichment (relative to wild type's median) a swelling needs to be kept
 #: (assumed; Dharan 2023: without TSPAN4 enrichment swellings do not become migrasomes);
-#: 60 % of wild-type swellings are kept.
-ENRICH_THRESHOLD = 0.74
+#: half of wild-type swellings are kept.
+ENRICH_THRESHOLD = 1.0
 #: Half-saturation constants of the recruitment chain, relative levels (assumed).
 K_PIP2, K_RAB35 = 0.5, 0.5
 
@@ -79,7 +81,6 @@ class SiteRates:
         ht = t**b.tetraspanin_exponent
         hc = (c**nc / (c**nc + kc**nc)) * (1 + kc**nc)
         self.enrich_target = ht * hc  # 1 at wild type
-        self.kappa_ratio = 1.0 + (b.kappa_ratio_max - 1.0) * min(self.enrich_target, 1.5) / 1.5
         self.area_scale = b.domain_area_um2 * np.sqrt(max(t, 0.0))
         self.sms2 = m.SMS2
 
@@ -146,9 +147,14 @@ def step_sites(sites, rates: SiteRates, scenario, t: float, dt: float) -> None:
     area = _relax(sites["domain_area_um2"], plateau, 1.0 / p.growth_time_min, dt)
     sites["enrich"] = np.where(grow, enrich, sites["enrich"])
     sites["domain_area_um2"] = np.where(grow, area, sites["domain_area_um2"])
-    diam, stable = swelling_diameter_um(sites["domain_area_um2"], kappa_ratio=rates.kappa_ratio,
-                                        kappa_kT=scenario.membrane.kappa_kT,
-                                        tension_pN_per_um=scenario.membrane.tension_pN_per_um)
+    # the domain's rigidity rises with its tetraspanin enrichment (TEMs → TEMA, Huang 2019)
+    rho = 1.0 + (p.kappa_ratio_max - 1.0) * enrich / (enrich + 1.0)
+    diam, stable = np.zeros(len(sites)), np.zeros(len(sites), bool)
+    g = np.flatnonzero(grow)
+    if g.size:
+        diam[g], stable[g] = swelling_diameter_um(
+            sites["domain_area_um2"][g], kappa_ratio=rho[g], kappa_kT=scenario.membrane.kappa_kT,
+            tension_pN_per_um=scenario.membrane.tension_pN_per_um)
     kept = grow & stable & (sites["enrich"] >= ENRICH_THRESHOLD)
     sites["stabilized"] = sites["stabilized"] | kept
     # a swelling without enough tetraspanin stays a sub-resolution bump of the RF
