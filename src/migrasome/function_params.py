@@ -6,9 +6,8 @@ concentration in the field is in au/µm² (the substrate is 2-D).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
-from .params import Section, param
+from .params import Perturbation, Section, param
 
 __all__ = ["CargoParams", "MitochondriaParams", "FieldParams", "SignallingParams",
            "RecipientParams", "EmbryoParams", "InjectionParams", "FUNCTION_PERTURBATIONS"]
@@ -217,34 +216,21 @@ class SignallingParams(Section):
     injection: InjectionParams = InjectionParams()
 
 
-@dataclass(frozen=True)
-class _Perturbation:
-    """Same fields as ``migrasome.perturbations.Perturbation`` (kept here to avoid a cycle)."""
-
-    name: str
-    description: str
-    source: str
-    scale: dict[str, float] = field(default_factory=dict)
-    set: dict[str, object] = field(default_factory=dict)
-    dose_path: str | None = None
-    dose_unit: str = ""
-
-
 #: Perturbations of the functions, merged into ``migrasome.perturbations.PERTURBATIONS``.
 FUNCTION_PERTURBATIONS: list = [
-    _Perturbation("CCCP", "mitochondrial uncoupler CCCP at a dose, µM (CCCP:2 mild, "
+    Perturbation("CCCP", "mitochondrial uncoupler CCCP at a dose, µM (CCCP:2 mild, "
                   "CCCP:10 strong)", "Jiao 2021 Cell (mild stress → mitocytosis; 10 µM → "
                   "little migration, mitophagy)", set={"mitochondria.enabled": True},
                   dose_path="mitochondria.cccp_uM", dose_unit="µM"),
-    _Perturbation("migrasome-injection", "WT migrasomes injected beneath the shield "
+    Perturbation("migrasome-injection", "WT migrasomes injected beneath the shield "
                   "(migrasome-injection:N, default 50)",
                   "Jiang 2019 Nat Cell Biol (injection rescues mutant organ defects); "
                   "number assumed", set={"signalling.injection.n_migrasomes": 50},
                   dose_path="signalling.injection.n_migrasomes", dose_unit="migrasomes"),
-    _Perturbation("no-rupture", "released migrasomes do not rupture (no MDNPs)",
+    Perturbation("no-rupture", "released migrasomes do not rupture (no MDNPs)",
                   "assumed: a control for Ma Y. 2023 MDNP release",
                   set={"cargo.rupture_per_min": 0.0}),
-    _Perturbation("no-uptake", "recipient cells do not take up migrasomes",
+    Perturbation("no-uptake", "recipient cells do not take up migrasomes",
                   "assumed: a control for Zhu 2021 lateral transfer",
                   set={"cargo.uptake_per_min": 0.0}),
 ]

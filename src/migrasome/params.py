@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["param", "Section", "sources_table"]
+__all__ = ["param", "Section", "sources_table", "Perturbation"]
 
 
 def param(default: Any, source: str, *, unit: str = "", description: str = "", **bounds: Any):
@@ -48,3 +49,17 @@ def sources_table(model: BaseModel, prefix: str = "") -> list[dict[str, Any]]:
         rows.append({"path": path, "value": value, "unit": extra.get("unit", ""),
                      "source": extra.get("source", ""), "description": info.description or ""})
     return rows
+
+
+@dataclass(frozen=True)
+class Perturbation:
+    """A named change of scenario inputs: ``scale`` multiplies, ``set`` replaces; with a
+    ``dose_path`` it takes ``NAME:VALUE`` and writes the value there."""
+
+    name: str
+    description: str
+    source: str
+    scale: dict[str, float] = field(default_factory=dict)
+    set: dict[str, object] = field(default_factory=dict)
+    dose_path: str | None = None
+    dose_unit: str = ""

@@ -8,23 +8,11 @@ written to ``dose_path`` after the perturbation's own changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from .function_params import FUNCTION_PERTURBATIONS
+from .params import Perturbation
 from .scenario import Scenario, ScenarioError, _get_path, _set_path
 
 __all__ = ["Perturbation", "PERTURBATIONS", "apply_perturbations", "list_perturbations"]
-
-
-@dataclass(frozen=True)
-class Perturbation:
-    name: str
-    description: str
-    source: str
-    scale: dict[str, float] = field(default_factory=dict)
-    set: dict[str, object] = field(default_factory=dict)
-    dose_path: str | None = None
-    dose_unit: str = ""
 
 
 _P = Perturbation

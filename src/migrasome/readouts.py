@@ -44,6 +44,8 @@ def counts_over_time(results) -> pd.DataFrame:
     times = pd.concat([tr[["frame", "t_min"]], mf[["frame", "t_min"]], ff[["frame", "t_min"]]])
     out["t_min"] = out["frame"].map(times.groupby("frame")["t_min"].first())
     big = mf[mf["diameter_um"] >= MIN_MIGRASOME_DIAMETER_UM]
+    if "cell_id" in big.columns:  # made by no cell of the run (e.g. injected): not counted
+        big = big[big["cell_id"] >= 0]
     g = big.groupby("frame")
     out["n_migrasomes"] = out["frame"].map(g.size()).fillna(0).astype(int)
     out["n_attached"] = out["frame"].map(g["attached"].sum()).fillna(0).astype(int)
@@ -76,7 +78,7 @@ def summarize(results) -> pd.Series:
     counts = counts_over_time(results)
     steady = counts[counts["frame"].isin(steady_frames(counts["frame"]))]
     mig = results.migrasomes
-    mig = mig[mig["max_diameter_um"] >= MIN_MIGRASOME_DIAMETER_UM]
+    mig = mig[(mig["max_diameter_um"] >= MIN_MIGRASOME_DIAMETER_UM) & (mig["cell_id"] >= 0)]
     growth = mig["t_full_size_min"] - mig["t_growth_onset_min"]
     life = mig["t_breakdown_min"] - mig["t_growth_onset_min"]
     rf_len = steady["fiber_length_um"].mean() if len(steady) else 0.0

@@ -39,7 +39,8 @@ def resolve_scenario(scenario: str | Scenario = "nrk-fibronectin", *,
 
 def simulate(scenario: str | Scenario = "nrk-fibronectin", *,
              perturbations: Iterable[str] = (), seed: int | None = None,
-             hours: float | None = None, cells: int | None = None, replicates: int = 1,
+             hours: float | None = None, cells: int | None = None,
+             replicates: int | None = None,
              progress: Callable[[int, int], None] | None = None) -> Results:
     """Run a scenario and return its Results.
 
@@ -53,9 +54,10 @@ def simulate(scenario: str | Scenario = "nrk-fibronectin", *,
         those that take a dose.
     seed, hours, cells : optional
         Overrides of ``seed``, ``run.hours`` and ``cells.n_cells``.
-    replicates : int
+    replicates : int, optional
         Independent runs with seeds ``seed, seed+1, …``; their tables are concatenated with
-        a ``replicate`` column and ids made unique.
+        a ``replicate`` column and ids made unique. Default: one, or for a scenario that
+        scores embryos, ``signalling.embryo.n_embryos``.
     progress : callable, optional
         Called as ``progress(steps_done, steps_total)`` over all replicates.
 
@@ -65,10 +67,12 @@ def simulate(scenario: str | Scenario = "nrk-fibronectin", *,
     """
     from .sim.engine import Simulation
 
-    if not isinstance(replicates, (int, np.integer)) or replicates < 1:
-        raise ScenarioError(f"replicates must be an integer ≥ 1, got {replicates!r}")
     sc = resolve_scenario(scenario, perturbations=perturbations, seed=seed, hours=hours,
                           cells=cells)
+    if replicates is None:
+        replicates = default_replicates(sc)
+    if not isinstance(replicates, (int, np.integer)) or replicates < 1:
+        raise ScenarioError(f"replicates must be an integer ≥ 1, got {replicates!r}")
     runs = []
     for r in range(replicates):
         sim = Simulation(sc.with_changes(seed=sc.seed + r) if r else sc)
@@ -79,6 +83,12 @@ def simulate(scenario: str | Scenario = "nrk-fibronectin", *,
     if replicates == 1:
         return runs[0]
     return merge_replicates(runs)
+
+
+def default_replicates(scenario: Scenario) -> int:
+    """One run, or one per embryo for a scenario that scores embryos."""
+    emb = scenario.signalling.embryo
+    return int(emb.n_embryos) if (scenario.signalling.enabled and emb.enabled) else 1
 
 
 def merge_replicates(runs: list[Results]) -> Results:

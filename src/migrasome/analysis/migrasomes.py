@@ -325,7 +325,7 @@ def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: 
                       noise: float, exclude: np.ndarray | None = None,
                       d_min_um: float = 0.5, d_max_um: float = 3.0, n_scales: int = 6,
                       threshold: float = 5.0, min_snr: float = 2.0,
-                      model: str = "shell") -> pd.DataFrame:
+                      min_roundness: float = 0.3, model: str = "shell") -> pd.DataFrame:
     """Find migrasomes in one frame and measure them.
 
     Parameters
@@ -346,6 +346,8 @@ def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: 
     min_snr : float
         Peak of the fitted round profile above local background needed, in units of
         ``noise``; a fibre end or crossing has none (its azimuthal median is background).
+    min_roundness : float
+        How evenly lit the rim must be (see ``fit_diameters``; 0 a line, about 1 a ring).
     model : {"shell", "ball", "disk", "auto"}
 
     Returns
@@ -370,14 +372,16 @@ def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: 
     fit = fit_diameters(frame, rows, cols, **kw)
     out = pd.concat([cand, fit.reset_index(drop=True)], axis=1)
     out["snr"] = out["amplitude"] / max(noise, 1e-12)
-    ok = (out["snr"] >= min_snr) & (out["diameter_um"] >= 0.9 * d_min_um) & (
-        out["diameter_um"] <= 1.1 * d_max_um)
+    ok = (out["snr"] >= min_snr) & (out["roundness"] >= min_roundness) & (
+        out["diameter_um"] >= 0.9 * d_min_um) & (out["diameter_um"] <= 1.1 * d_max_um)
     out = out[ok].reset_index(drop=True)
-    # a second pass with the fitted radii: a small blob centred on a larger one's rim is part
-    # of it; touching neighbours (d = r₁ + r₂) stay
+    # a second pass with the fitted radii: of two blobs whose centres fall within the larger
+    # one (plus half the smaller: a blob on another's rim), the rounder and brighter stays;
+    # touching neighbours (d = r₁ + r₂) both stay
     if len(out) > 1:
         rpx = out["diameter_um"].to_numpy() / 2 / pixel_size_um
-        keep = _suppress_overlaps(out, rpx, priority=rpx, inner=1.0, outer=0.5)
+        pr = (out["snr"] * out["roundness"]).to_numpy()
+        keep = _suppress_overlaps(out, rpx, priority=pr, inner=1.0, outer=0.5)
         out = out[keep].reset_index(drop=True)
     out["x_um"] = (out["col"] + 0.5) * pixel_size_um
     out["y_um"] = (out["row"] + 0.5) * pixel_size_um

@@ -125,8 +125,7 @@ def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: floa
     mig = detect_migrasomes(img, pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um,
                             noise=noise, exclude=labels > 0, d_min_um=o.d_min_um,
                             d_max_um=o.d_max_um, threshold=o.detect_threshold,
-                            min_snr=o.min_snr, model=o.model)
-    mig = mig[mig["roundness"] >= o.min_roundness].reset_index(drop=True)
+                            min_snr=o.min_snr, min_roundness=o.min_roundness, model=o.model)
     mask, f = fiber_mask(img, pixel_size_um=pixel_size_um, background=bg, cells=labels,
                          noise=noise, migrasomes=mig, grid_um=o.fiber_grid_um,
                          sigma_um=o.fiber_sigma_um, length_um=o.fiber_length_um,

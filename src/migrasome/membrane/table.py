@@ -163,6 +163,7 @@ def _lookup_one_ratio(t, a, k):
     yk = (np.log(k) - lk[0]) / (lk[1] - lk[0]) if k > 0 else np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         x = np.log(a)
+    x = np.where(np.isfinite(x), x, la[0] - 1.0)  # NaN or zero area: outside, no swelling
     inside = (x >= la[0] - 1e-9) & (x <= la[-1] + 1e-9)
     if not (-1e-9 <= yk <= len(lk) - 1 + 1e-9):
         inside = np.zeros(a.shape, bool)

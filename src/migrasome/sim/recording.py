@@ -43,8 +43,8 @@ class Recorder:
             s["stage"] <= bio.STAGE["released"])
         k = int(vis.sum())
         self.chunks["migrasome_frames"].append({
-            "migrasome_id": s.ids[vis], "frame": np.full(k, frame), "t_min": np.full(k, t),
-            "x_um": s["x_um"][vis], "y_um": s["y_um"][vis],
+            "migrasome_id": s.ids[vis], "cell_id": s["cell_id"][vis], "frame": np.full(k, frame),
+            "t_min": np.full(k, t), "x_um": s["x_um"][vis], "y_um": s["y_um"][vis],
             "diameter_um": s["diameter_um"][vis], "attached": s["attached"][vis].copy(),
         })
 

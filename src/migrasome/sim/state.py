@@ -30,6 +30,7 @@ class Pool:
         self.dtypes: dict[str, np.dtype] = {id_name: np.dtype(np.int64)}
         self.dtypes.update({k: np.dtype(v) for k, v in columns.items()})
         self.cols: dict[str, np.ndarray] = {k: np.empty(0, d) for k, d in self.dtypes.items()}
+        self.fills: dict[str, object] = {}
         self.next_id = 0
         self.archive: list[dict[str, np.ndarray]] = []
 
@@ -53,12 +54,13 @@ class Pool:
         """Add a column (filled with ``fill`` for existing active rows) if it is new."""
         if name in self.cols:
             return
+        self.fills[name] = fill
         self.dtypes[name] = np.dtype(dtype)
         self.cols[name] = np.full(len(self), fill, dtype=dtype)
 
     def append(self, n: int, **values) -> np.ndarray:
-        """Append ``n`` rows; columns not given get 0 (NaN for floats, -1 for ints ending
-        in ``_id``, False for bools). Returns the new ids."""
+        """Append ``n`` rows; columns not given get the fill of ``add_column``, else 0 (NaN
+        for floats, -1 for ints ending in ``_id``, False for bools). Returns the new ids."""
         if n <= 0:
             return np.empty(0, np.int64)
         new_ids = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
@@ -72,7 +74,7 @@ class Pool:
             elif name in values:
                 add = np.broadcast_to(np.asarray(values[name], dtype=dt), (n,))
             else:
-                add = np.full(n, _default_fill(name, dt), dtype=dt)
+                add = np.full(n, self.fills.get(name, _default_fill(name, dt)), dtype=dt)
             self.cols[name] = np.concatenate([self.cols[name], add])
         return new_ids
 
@@ -101,7 +103,8 @@ class Pool:
         data = {}
         for k, dt in self.dtypes.items():
             # a column added after some rows were archived is filled with its default there
-            chunks = [p[k] if k in p else np.full(len(p[self.id_name]), _default_fill(k, dt), dt)
+            fill = self.fills.get(k, _default_fill(k, dt))
+            chunks = [p[k] if k in p else np.full(len(p[self.id_name]), fill, dt)
                       for p in parts]
             data[k] = np.concatenate(chunks) if chunks else np.empty(0, dt)
         df = pd.DataFrame(data)
