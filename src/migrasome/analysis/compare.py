@@ -84,8 +84,7 @@ def _match_cells(detected, truth) -> dict[int, int]:
 
 
 def compare_results(detected, truth, *, min_diameter_um: float = 0.8,
-                    tolerance_um: float | None = None,
-                    count_min_diameter_um: float = 0.5) -> pd.Series:
+                    tolerance_um: float | None = None) -> pd.Series:
     """Score detected migrasomes against the truth.
 
     Parameters
@@ -100,9 +99,6 @@ def compare_results(detected, truth, *, min_diameter_um: float = 0.8,
         Matches involving smaller ones on either side count neither way.
     tolerance_um : float, optional
         Match distance (µm); default ``max(0.5, d_true / 2)``.
-    count_min_diameter_um : float
-        Size from which migrasomes are counted per cell (the read-out "migrasomes per cell"
-        counts all of at least 0.5 µm).
 
     Returns
     -------
@@ -110,10 +106,14 @@ def compare_results(detected, truth, *, min_diameter_um: float = 0.8,
         ``precision, recall, f1``; ``n_true, n_detected, n_matched`` (sightings over all
         frames); ``median_diameter_error`` (median of ``|d_det − d_true| / d_true`` over
         matches), ``median_diameter_bias`` (signed), ``median_position_error_um``;
-        ``per_cell_count_error`` (Σ|n_det − n_true| / Σ n_true over true cells of the mean
-        count per frame, over the true cells that have migrasomes; detections are given to
-        cells through the matched cell tracks, so a missed cell counts none; NaN when no cell
-        could be matched), ``n_cells_true, n_cells_matched``.
+        ``per_cell_count_error``: Σ|n_det − n_true| / Σ n_true over the true cells that have
+        migrasomes, of the mean count per frame.  ``n_true`` counts true migrasomes of at
+        least ``min_diameter_um`` by their true cell; ``n_det`` counts, by the cell the
+        analysis gave them (through the matched cell tracks; a missed cell gets none), the
+        detections that are real ones of that size or false ones measured that large — the
+        same sightings precision and recall are made of, so a size measured a hair under
+        the cut-off does not count as a miss.  NaN when no cell could be matched.
+        ``n_cells_true, n_cells_matched``.
     """
     dm = detected.migrasome_frames.reset_index(drop=True)
     tm = truth.migrasome_frames.reset_index(drop=True)
@@ -143,12 +143,14 @@ def compare_results(detected, truth, *, min_diameter_um: float = 0.8,
         "median_diameter_bias": float(np.median(rel)) if len(rel) else np.nan,
         "median_position_error_um": float(big["distance_um"].median()) if len(big) else np.nan,
     }
-    out.update(_count_error(detected, truth, dm, tm, count_min_diameter_um, len(frames)))
+    counted = (d_big & ~matched_d)
+    counted[m["i_detected"].to_numpy()[t_big[m["i_truth"].to_numpy()]]] = True
+    out.update(_count_error(detected, truth, dm[counted], tm[t_big], len(frames)))
     return pd.Series(out, name="scores")
 
 
-def _count_error(detected, truth, dm, tm, min_d, n_frames) -> dict:
-    """Per-cell error of the mean number of migrasomes per frame."""
+def _count_error(detected, truth, dm, tm, n_frames) -> dict:
+    """Per-cell error of the mean number of migrasomes per frame (rows given are counted)."""
     tcells = truth.cells["cell_id"].to_numpy() if len(truth.cells) else np.zeros(0, int)
     res = {"per_cell_count_error": np.nan, "n_cells_true": int(len(tcells)),
            "n_cells_matched": 0}
@@ -160,8 +162,8 @@ def _count_error(detected, truth, dm, tm, min_d, n_frames) -> dict:
         return res
     t_cell = _cell_column(tm, truth)
     d_cell = _cell_column(dm, detected).map(lambda c: cmap.get(int(c), -1) if c >= 0 else -1)
-    nt = tm[tm["diameter_um"] >= min_d].assign(c=t_cell).groupby("c").size() / n_frames
-    nd = dm[dm["diameter_um"] >= min_d].assign(c=d_cell).groupby("c").size() / n_frames
+    nt = tm.assign(c=t_cell).groupby("c").size() / n_frames
+    nd = dm.assign(c=d_cell).groupby("c").size() / n_frames
     cells = [c for c in tcells if c in nt.index]
     nt = nt.reindex(cells, fill_value=0.0)
     nd = nd.reindex(cells, fill_value=0.0)

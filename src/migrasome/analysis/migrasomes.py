@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 from scipy import ndimage as ndi
-from scipy.special import i0e
+from scipy.special import erf, i0e
 
 __all__ = ["radial_templates", "blob_candidates", "refine_centres", "fit_diameters",
            "detect_migrasomes"]
@@ -25,7 +25,8 @@ MODELS = ("shell", "ball", "disk")
 
 @lru_cache(maxsize=16)
 def radial_templates(model: str, sigma_px: float, radii_px: tuple, r_max_px: float,
-                     dr_px: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+                     dr_px: float = 0.5, sigma_z_px: float = np.inf
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """Radial intensity profiles of blurred migrasome models.
 
     Parameters
@@ -39,6 +40,9 @@ def radial_templates(model: str, sigma_px: float, radii_px: tuple, r_max_px: flo
         Object radii ``R`` (px) of the templates.
     r_max_px, dr_px : float
         The profile is sampled at ``r = 0, dr, …, r_max`` (px).
+    sigma_z_px : float
+        Axial σ of a confocal optical section through the equator (px); ``inf`` for
+        wide-field.  Membrane at height ``z`` counts ``exp(−z² / 2σ_z²)``.
 
     Returns
     -------
@@ -51,12 +55,17 @@ def radial_templates(model: str, sigma_px: float, radii_px: tuple, r_max_px: flo
     r = np.arange(0.0, r_max_px + 1e-9, dr_px)
     R = np.asarray(radii_px, dtype=float)[:, None]
     u = (np.arange(64) + 0.5) / 64  # quadrature nodes on (0, 1)
+    sz = float(sigma_z_px)
     if model == "shell":  # uniform in height z: ring radius sqrt(R² − z²)
         rho = R * np.sqrt(1 - u**2)[None, :]
-        w = np.ones_like(rho)
+        z = R * u[None, :]
+        w = np.exp(-z**2 / (2 * sz**2)) if np.isfinite(sz) else np.ones_like(rho)
     elif model == "ball":  # projected thickness 2·sqrt(R² − ρ²) on a ring of length 2πρ
         rho = R * u[None, :]
-        w = u * np.sqrt(1 - u**2) * np.ones_like(rho)
+        half = R * np.sqrt(1 - u**2)[None, :]
+        # column through the ball at ρ, seen through the section (same scale for each R)
+        thick = half if not np.isfinite(sz) else sz * erf(half / (np.sqrt(2) * sz))
+        w = u[None, :] * thick
     else:
         rho = R * u[None, :]
         w = u * np.ones_like(rho)
@@ -70,9 +79,14 @@ def radial_templates(model: str, sigma_px: float, radii_px: tuple, r_max_px: flo
 
 
 def _scales_px(pixel_size_um, psf_sigma_um, d_min_um, d_max_um, n_scales):
-    """LoG σ (px) matched to radii R between ``d_min/2`` and ``d_max/2``: σ² = R²/2 + σ_psf²."""
-    R = np.geomspace(d_min_um / 2, d_max_um / 2, n_scales)
-    return np.sqrt(R**2 / 2 + psf_sigma_um**2) / pixel_size_um
+    """LoG σ (px), geometric, from a small filled blob to a large thin ring.
+
+    A blob of radius R peaks near σ² = R²/2 + σ_psf²; a thin ring (a confocal section of a
+    shell) only beyond σ = R/√2, best near σ ≈ R, so the largest σ is ``sqrt(R_max² + σ_psf²)``.
+    """
+    lo = np.sqrt((d_min_um / 2) ** 2 / 2 + psf_sigma_um**2)
+    hi = np.sqrt((d_max_um / 2) ** 2 + psf_sigma_um**2)
+    return np.geomspace(lo, hi, n_scales) / pixel_size_um
 
 
 def _laplacian(g: np.ndarray) -> np.ndarray:
@@ -133,7 +147,7 @@ def blob_candidates(frame: np.ndarray, *, sigmas_px: np.ndarray, threshold: floa
     from .preprocess import block_reduce_mean
 
     sigmas_px = np.asarray(sigmas_px, float)
-    level = np.clip(np.floor(np.log2(sigmas_px / 1.2)), 0, 4).astype(int)
+    level = np.clip(np.floor(np.log2(sigmas_px / 1.2)), 0, 2).astype(int)
     parts = []
     for L in np.unique(level):
         f = 2**L
@@ -252,7 +266,8 @@ def _roundness(samples, r, radius_px, background):
 
 
 def fit_diameters(frame: np.ndarray, rows: np.ndarray, cols: np.ndarray, *,
-                  pixel_size_um: float, psf_sigma_um: float, model: str = "shell",
+                  pixel_size_um: float, psf_sigma_um: float, sigma_z_um: float = np.inf,
+                  model: str = "shell",
                   d_range_um: tuple[float, float] = (0.3, 3.6)) -> pd.DataFrame:
     """Diameters from the azimuthal median profile fitted with blurred model profiles.
 
@@ -266,6 +281,8 @@ def fit_diameters(frame: np.ndarray, rows: np.ndarray, cols: np.ndarray, *,
     rows, cols : ndarray, shape (n,)
         Centres (px).
     pixel_size_um, psf_sigma_um : float
+    sigma_z_um : float
+        Axial σ of a confocal section (µm); ``inf`` for wide-field.
     model : {"shell", "ball", "disk", "auto"}
         ``"auto"`` fits all and keeps, for the whole frame, the one with least residual.
     d_range_um : (float, float)
@@ -288,7 +305,8 @@ def fit_diameters(frame: np.ndarray, rows: np.ndarray, cols: np.ndarray, *,
     r_max = radii[-1] + 3 * sig + 1.5
     best = None
     for m in models:
-        r, T = radial_templates(m, round(sig, 4), radii, round(r_max, 3))
+        r, T = radial_templates(m, round(sig, 4), radii, round(r_max, 3),
+                                sigma_z_px=round(sigma_z_um / pixel_size_um, 4))
         S = _polar_samples(frame, rows, cols, r) if rows.size else np.zeros((0, r.size, 1))
         P = np.median(S, axis=2)
         w = r + 0.5
@@ -322,10 +340,10 @@ def fit_diameters(frame: np.ndarray, rows: np.ndarray, cols: np.ndarray, *,
 
 
 def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: float,
-                      noise: float, exclude: np.ndarray | None = None,
-                      d_min_um: float = 0.5, d_max_um: float = 3.0, n_scales: int = 6,
+                      noise: float, sigma_z_um: float = np.inf, exclude: np.ndarray | None = None,
+                      d_min_um: float = 0.5, d_max_um: float = 3.0, n_scales: int = 7,
                       threshold: float = 5.0, min_snr: float = 2.0,
-                      min_roundness: float = 0.3, model: str = "shell") -> pd.DataFrame:
+                      min_roundness: float = 0.5, model: str = "shell") -> pd.DataFrame:
     """Find migrasomes in one frame and measure them.
 
     Parameters
@@ -335,6 +353,8 @@ def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: 
     pixel_size_um, psf_sigma_um : float
     noise : float
         Pixel noise σ of the background (intensity units), see ``noise_sigma``.
+    sigma_z_um : float
+        Axial σ of a confocal section (µm); ``inf`` for wide-field.
     exclude : ndarray of bool, shape (Y, X), optional
         Cell bodies: no migrasome is reported with its centre there.
     d_min_um, d_max_um : float
@@ -360,14 +380,22 @@ def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: 
     cand = blob_candidates(frame, sigmas_px=sig, threshold=threshold, mask=exclude)
     radius_px = np.sqrt(np.maximum(2 * (cand["sigma_px"].to_numpy() ** 2
                                         - (psf_sigma_um / pixel_size_um) ** 2), 1.0))
-    cand = cand[_suppress_overlaps(cand, radius_px)].reset_index(drop=True)
-    kw = dict(pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um, model=model,
+    radius_px = np.minimum(radius_px, d_max_um / 2 / pixel_size_um)
+    # only near-duplicates go before fitting (a small blob on a big one's rim is judged later)
+    keep = _suppress_overlaps(cand, radius_px, inner=0.0, outer=0.5)
+    cand = cand[keep].reset_index(drop=True)
+    kw = dict(pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um, sigma_z_um=sigma_z_um,
+              model=model,
               d_range_um=(0.6 * d_min_um, 1.2 * d_max_um))
     fit = fit_diameters(frame, cand["row"].to_numpy(), cand["col"].to_numpy(), **kw)
-    # centre on the blob itself (the LoG peak is on a coarse grid for large ones), refit
-    rows, cols = refine_centres(frame, cand["row"].to_numpy(), cand["col"].to_numpy(),
-                                fit["diameter_um"].to_numpy() / 2 / pixel_size_um,
-                                fit["local_background"].to_numpy())
+    # centre on the blob itself (the LoG peak is on a coarse grid for large ones), refit;
+    # the window covers the fitted radius or, if larger, the radius the LoG scale implies
+    win = np.maximum(fit["diameter_um"].to_numpy() / 2 / pixel_size_um,
+                     np.minimum(cand["sigma_px"].to_numpy(), d_max_um / 2 / pixel_size_um))
+    rows, cols = cand["row"].to_numpy(), cand["col"].to_numpy()
+    for _ in range(2):
+        rows, cols = refine_centres(frame, rows, cols, win,
+                                    fit["local_background"].to_numpy())
     cand["row"], cand["col"] = rows, cols
     fit = fit_diameters(frame, rows, cols, **kw)
     out = pd.concat([cand, fit.reset_index(drop=True)], axis=1)

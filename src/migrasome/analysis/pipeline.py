@@ -21,7 +21,8 @@ from .assign import assign_frame
 from .cells import cell_properties, segment_cells
 from .fibers import fiber_graph, fiber_mask, paint_disks
 from .migrasomes import detect_migrasomes
-from .preprocess import as_float, background_estimate, noise_sigma, psf_sigma_um
+from .preprocess import (as_float, axial_sigma_um, background_estimate, noise_sigma,
+                         psf_sigma_um)
 
 __all__ = ["Options", "analyze_movie", "analyze_frame", "frames_of"]
 
@@ -64,7 +65,7 @@ class Options:
     d_max_um: float = 3.0
     detect_threshold: float = 5.0
     min_snr: float = 2.0
-    min_roundness: float = 0.3
+    min_roundness: float = 0.5
     model: str = "shell"
     wavelength_nm: float = 510.0
     numerical_aperture: float = 1.4
@@ -95,7 +96,8 @@ class Options:
 
 
 def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: float,
-                  options: Options | None = None) -> dict[str, Any]:
+                  sigma_z_um: float = np.inf, options: Options | None = None
+                  ) -> dict[str, Any]:
     """Analyse one frame.
 
     Parameters
@@ -103,6 +105,8 @@ def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: floa
     frame : ndarray, shape (Y, X)
         One channel of one frame, any numeric dtype.
     pixel_size_um, psf_sigma_um : float
+    sigma_z_um : float
+        Axial σ of a confocal section (µm); ``inf`` for wide-field.
     options : Options, optional
 
     Returns
@@ -123,7 +127,7 @@ def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: floa
     grid = max(1, int(round(o.cell_grid_um / pixel_size_um)))
     cells = cell_properties(labels, pixel_size_um=pixel_size_um, stride=grid)
     mig = detect_migrasomes(img, pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um,
-                            noise=noise, exclude=labels > 0, d_min_um=o.d_min_um,
+                            noise=noise, sigma_z_um=sigma_z_um, exclude=labels > 0, d_min_um=o.d_min_um,
                             d_max_um=o.d_max_um, threshold=o.detect_threshold,
                             min_snr=o.min_snr, min_roundness=o.min_roundness, model=o.model)
     mask, f = fiber_mask(img, pixel_size_um=pixel_size_um, background=bg, cells=labels,
@@ -232,16 +236,17 @@ def _channel(channel: int | str | None, names: tuple, n: int) -> int:
     return c
 
 
-def _optics(meta: dict, o: Options) -> float:
-    """PSF σ (µm) from the movie's metadata, else from the options."""
-    if o.psf_sigma_um is not None:
-        return float(o.psf_sigma_um)
+def _optics(meta: dict, o: Options) -> tuple[float, float]:
+    """Lateral PSF σ and axial section σ (µm) from the movie's metadata, else the options."""
     wl = meta.get("wavelength_nm", o.wavelength_nm)
     if isinstance(wl, (list, tuple)):
         wl = wl[0]
-    na = meta.get("numerical_aperture", o.numerical_aperture)
-    mod = meta.get("modality", o.modality)
-    return psf_sigma_um(float(wl), float(na), str(mod))
+    na = float(meta.get("numerical_aperture", o.numerical_aperture))
+    mod = str(meta.get("modality", o.modality))
+    sz = axial_sigma_um(float(wl), na, mod)
+    if o.psf_sigma_um is not None:
+        return float(o.psf_sigma_um), sz
+    return psf_sigma_um(float(wl), na, mod), sz
 
 
 def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
@@ -290,7 +295,7 @@ def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
     dt = info["frame_interval_min"]
     assumed_dt = dt is None or not (isinstance(dt, (int, float)) and math.isfinite(dt) and dt > 0)
     dt = 1.0 if assumed_dt else float(dt)
-    psf = _optics(info["metadata"], o)
+    psf, sz = _optics(info["metadata"], o)
     per_frame = []
     bar = None
     if progress:
@@ -301,7 +306,8 @@ def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
         task = bar.add_task("analysing", total=info["n_frames"])
     try:
         for t, frame in enumerate(frames):
-            out = analyze_frame(frame, pixel_size_um=px, psf_sigma_um=psf, options=o)
+            out = analyze_frame(frame, pixel_size_um=px, psf_sigma_um=psf, sigma_z_um=sz,
+                                options=o)
             out.pop("labels")
             per_frame.append(out)
             if bar is not None:
@@ -313,7 +319,8 @@ def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
     meta = {"source": "analysis", "pixel_size_um": px, "frame_interval_min": dt,
             "frame_interval_assumed": bool(assumed_dt), "n_frames": T,
             "width_um": X * px, "height_um": Y * px, "channel": info["channel_name"],
-            "psf_sigma_um": psf, "options": asdict(o)}
+            "psf_sigma_um": psf, "axial_sigma_um": sz if np.isfinite(sz) else None,
+            "options": asdict(o)}
     try:
         from .. import __version__
 

@@ -11,6 +11,7 @@ from scipy import ndimage as ndi
 
 __all__ = [
     "psf_sigma_um",
+    "axial_sigma_um",
     "as_float",
     "block_reduce_mean",
     "upsample_to",
@@ -47,6 +48,20 @@ def psf_sigma_um(wavelength_nm: float = 510.0, numerical_aperture: float = 1.4,
     if str(modality).lower() in {"confocal", "spinning-disk", "spinning_disk", "airyscan"}:
         sigma /= np.sqrt(2.0)
     return float(sigma)
+
+
+def axial_sigma_um(wavelength_nm: float = 510.0, numerical_aperture: float = 1.4,
+                   modality: str = "widefield") -> float:
+    """Axial σ (µm) of the optical section; ``inf`` for wide-field (every plane is seen).
+
+    Confocal: ``0.66 n λ / (√2 NA²)`` with ``n`` the immersion index (oil 1.518 above
+    NA 1.33, water 1.333 above 0.95, else air) (Zhang et al. 2007, Appl. Opt.).
+    """
+    if str(modality).lower() not in {"confocal", "spinning-disk", "spinning_disk", "airyscan"}:
+        return float("inf")
+    na = float(numerical_aperture)
+    n = 1.518 if na > 1.33 else (1.333 if na > 0.95 else 1.0)
+    return 0.66 * n * wavelength_nm * 1e-3 / (np.sqrt(2.0) * na**2)
 
 
 def as_float(frame: np.ndarray) -> np.ndarray:

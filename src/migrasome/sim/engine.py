@@ -75,7 +75,7 @@ class Simulation:
         b = scenario.biogenesis
         self.focus_bin_um = b.sms2_focus_radius_um
         self.foci = np.zeros((int(np.ceil(self.height_um / self.focus_bin_um)) + 1,
-                              int(np.ceil(self.width_um / self.focus_bin_um)) + 1), np.int32)
+                              int(np.ceil(self.width_um / self.focus_bin_um)) + 1), bool)
         self.focus_rate = b.sms2_focus_density_per_um2 * scenario.molecules.SMS2
         self.recorder = Recorder()
         self.modules = build_modules(scenario)
@@ -124,7 +124,7 @@ class Simulation:
         x = c["x_um"][idx] + r * np.cos(th) - u * np.sin(th)
         y = c["y_um"][idx] + r * np.sin(th) + u * np.cos(th)
         i, j = self._bin(x, y)
-        np.add.at(self.foci, (i, j), 1)
+        self.foci[i, j] = True  # only whether a bin holds a focus matters
 
     def _bin(self, x, y):
         i = np.clip((y / self.focus_bin_um).astype(int), 0, self.foci.shape[0] - 1)
@@ -147,7 +147,7 @@ class Simulation:
         i, j = self._bin(x, y)
         vals = bio.new_site_values(len(fid), kind, self.rng, self.scenario)
         self.sites.append(len(fid), cell_id=f["cell_id"][rows], fiber_id=fid, x_um=x, y_um=y,
-                          attached=f["attached"][rows], focus=self.foci[i, j] > 0,
+                          attached=f["attached"][rows], focus=self.foci[i, j],
                           t_created_min=t, fate=0, **vals)
 
     def _follow_fibers(self, t: float) -> None:

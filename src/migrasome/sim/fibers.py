@@ -144,10 +144,12 @@ def break_fibers(fibers, scenario, rng, t: float, dt: float) -> np.ndarray:
     broke = att & (rng.random(len(fibers)) < -np.expm1(-cum))
     detached = broke.copy()
     # a break disconnects every branch downstream of it
+    has_parent = fibers["parent_fiber_id"] >= 0
+    prow = fibers.index_of(fibers["parent_fiber_id"])
+    orphan = has_parent & (prow < 0)
+    prow = np.maximum(prow, 0)
     for _ in range(p.max_depth):
-        prow = fibers.index_of(fibers["parent_fiber_id"])
-        parent_gone = (fibers["parent_fiber_id"] >= 0) & (
-            (prow < 0) | detached[np.maximum(prow, 0)] | ~att[np.maximum(prow, 0)])
+        parent_gone = has_parent & (orphan | detached[prow] | ~att[prow])
         new = att & parent_gone & ~detached
         if not new.any():
             break
