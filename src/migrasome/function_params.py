@@ -140,6 +140,8 @@ class RecipientParams(Section):
     persistence_min: float = param(10.0, "assumed: gastrula cells turn every ≈10 min",
                                    unit="min", gt=0)
     radius_um: float = param(8.0, "assumed: small round embryonic cells", unit="µm", gt=0)
+    start_min: float = param(0.0, "assumed: recipients move from the start of the run",
+                             unit="min", ge=0)
     receptor_kd_au_per_um2: float = param(
         0.002, "assumed: receptor half-occupancy concentration (Cxcr4-like)", unit="au/µm²",
         gt=0)

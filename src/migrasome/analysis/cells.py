@@ -31,8 +31,9 @@ def segment_cells(frame: np.ndarray, *, pixel_size_um: float, background: np.nda
     ----------
     frame : ndarray, shape (Y, X)
     pixel_size_um : float
-    background : ndarray, shape (Y, X), or float
-        Background level (see ``background_estimate``).
+    background : ndarray or float
+        Background level (see ``background_estimate``): full size (Y, X), or already on
+        the coarse grid of ``grid_um``.
     noise : float
         Pixel noise σ (intensity units).
     min_area_um2 : float
@@ -52,7 +53,8 @@ def segment_cells(frame: np.ndarray, *, pixel_size_um: float, background: np.nda
         0 for background, 1..n for cell bodies.
     """
     f = max(1, int(round(grid_um / pixel_size_um)))
-    img = block_reduce_mean(np.asarray(frame, np.float32) - background, f)
+    img = block_reduce_mean(np.asarray(frame, np.float32), f) - _on_grid(background, f,
+                                                                          np.shape(frame))
     size = _disk(opening_um / 2 / (f * pixel_size_um))
     opened = ndi.grey_opening(img, footprint=size, mode="nearest")
     floor = 5.0 * noise / f
@@ -73,6 +75,14 @@ def segment_cells(frame: np.ndarray, *, pixel_size_um: float, background: np.nda
         new[keep] = np.arange(1, keep.sum() + 1)
         lab = new[lab]
     return upsample_to(lab.astype(np.int32), np.shape(frame), f, order=0)
+
+
+def _on_grid(background, f: int, shape: tuple) -> np.ndarray | float:
+    """A background given at full size or on the grid of factor ``f``, on that grid."""
+    b = np.asarray(background, np.float32)
+    if b.ndim == 0:
+        return float(b)
+    return block_reduce_mean(b, f) if b.shape == tuple(shape) and f > 1 else b
 
 
 def cell_properties(labels: np.ndarray, *, pixel_size_um: float, stride: int = 1

@@ -10,10 +10,14 @@ into the mask first so that the skeleton runs through them rather than around th
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
+from scipy import fft as sfft
 from scipy import ndimage as ndi
 
+from .cells import _on_grid
 from .preprocess import block_reduce_mean
 
 __all__ = ["ridge_filter", "fiber_mask", "fiber_graph", "paint_disks"]
@@ -40,6 +44,14 @@ def _line_kernels(sigma_across: float, sigma_along: float, n_angles: int) -> np.
     return np.stack(out)
 
 
+@lru_cache(maxsize=8)
+def _kernel_ffts(sigma_across: float, sigma_along: float, n_angles: int,
+                 shape: tuple[int, int]) -> np.ndarray:
+    """FFTs of the flipped kernels for a padded image of ``shape`` (cached per shape)."""
+    k = _line_kernels(sigma_across, sigma_along, n_angles)
+    return np.stack([sfft.rfft2(kk[::-1, ::-1], s=shape) for kk in k])
+
+
 def ridge_filter(image: np.ndarray, *, sigma_across_px: float, sigma_along_px: float,
                  n_angles: int = 8) -> np.ndarray:
     """Bright-line strength: the best of oriented, elongated second-derivative filters.
@@ -61,15 +73,15 @@ def ridge_filter(image: np.ndarray, *, sigma_across_px: float, sigma_along_px: f
     ndarray, shape (Y, X), float32
     """
     img = np.asarray(image, np.float32)
-    k = _line_kernels(sigma_across_px, sigma_along_px, n_angles)
-    h = k.shape[1] // 2
+    h = int(np.ceil(3 * max(sigma_across_px, sigma_along_px)))
     ny, nx = img.shape
-    shape = (ny + 2 * h, nx + 2 * h)
-    F = np.fft.rfft2(np.pad(img, h, mode="reflect"), s=shape)
+    shape = (sfft.next_fast_len(ny + 2 * h, real=True), sfft.next_fast_len(nx + 2 * h, real=True))
+    K = _kernel_ffts(round(float(sigma_across_px), 4), round(float(sigma_along_px), 4),
+                     int(n_angles), shape)
+    F = sfft.rfft2(np.pad(img, h, mode="reflect"), s=shape)
     best = np.full((ny, nx), -np.inf, np.float32)
-    for kk in k:
-        K = np.fft.rfft2(kk[::-1, ::-1], s=shape)
-        r = np.fft.irfft2(F * K, s=shape)[2 * h:2 * h + ny, 2 * h:2 * h + nx]
+    for Kk in K:
+        r = sfft.irfft2(F * Kk, s=shape)[2 * h:2 * h + ny, 2 * h:2 * h + nx]
         np.maximum(best, r, out=best)
     return best
 
@@ -84,7 +96,8 @@ def fiber_mask(frame: np.ndarray, *, pixel_size_um: float, background, cells: np
     ----------
     frame : ndarray, shape (Y, X)
     pixel_size_um : float
-    background : ndarray (Y, X) or float
+    background : ndarray or float
+        Full size (Y, X), or already on the working grid.
     cells : ndarray of int, shape (Y, X)
         Cell-body labels; RFs are looked for outside them.
     noise : float
@@ -111,7 +124,8 @@ def fiber_mask(frame: np.ndarray, *, pixel_size_um: float, background, cells: np
 
     f = max(1, int(round(grid_um / pixel_size_um)))
     g = f * pixel_size_um
-    img = block_reduce_mean(np.asarray(frame, np.float32) - background, f)
+    img = block_reduce_mean(np.asarray(frame, np.float32), f) - _on_grid(background, f,
+                                                                          np.shape(frame))
     img /= max(noise / f, 1e-12)
     ridge = ridge_filter(img, sigma_across_px=max(0.6, sigma_um / g),
                          sigma_along_px=max(1.0, length_um / g))

@@ -147,32 +147,31 @@ def blob_candidates(frame: np.ndarray, *, sigmas_px: np.ndarray, threshold: floa
     from .preprocess import block_reduce_mean
 
     sigmas_px = np.asarray(sigmas_px, float)
-    level = np.clip(np.floor(np.log2(sigmas_px / 1.2)), 0, 2).astype(int)
+    level = np.clip(np.floor(np.log2(sigmas_px / 1.05)), 0, 2).astype(int)
     parts = []
+    img, at = np.asarray(frame, np.float32), 0
     for L in np.unique(level):
         f = 2**L
-        img = block_reduce_mean(frame, f) if f > 1 else np.asarray(frame, np.float32)
+        while at < L:  # each level from the one below: 2 × 2 block means
+            img, at = block_reduce_mean(img, 2), at + 1
         ks = np.flatnonzero(level == L)
-        best = np.full(img.shape, -np.inf, np.float32)
-        arg = np.zeros(img.shape, np.int8)
-        for k in ks:
+        stack = np.empty((len(ks),) + img.shape, np.float32)
+        for i, k in enumerate(ks):
             # the block mean already blurred by a box of f px: variance (f² − 1) / 12
             s = np.sqrt(max(sigmas_px[k] ** 2 - (f * f - 1) / 12, 0.25)) / f
-            g = ndi.gaussian_filter(img, s, truncate=3.0, mode="nearest")
-            lap = _laplacian(g)
-            lap *= -(s * s)
+            lap = _laplacian(ndi.gaussian_filter(img, s, truncate=3.0, mode="nearest"))
             sub = lap[::3, ::3]
             med = np.median(sub)
+            # scale-normalised (−σ² ∇²) and in units of its robust noise: the σ² cancels
             lap -= med
-            lap /= 1.4826 * np.median(np.abs(sub - med)) + 1e-12
-            upd = lap > best
-            best[upd] = lap[upd]
-            arg[upd] = k
+            lap *= -1.0 / (1.4826 * np.median(np.abs(sub - med)) + 1e-12)
+            stack[i] = lap
+        best = stack.max(axis=0) if len(ks) > 1 else stack[0]
         if mask is not None:
             m = mask[::f, ::f][: best.shape[0], : best.shape[1]] if f > 1 else mask
             best[m] = -np.inf
         rr, cc, v, dy, dx = _local_maxima(best, threshold)
-        k = arg[rr, cc].astype(int)
+        k = ks[np.argmax(stack[:, rr, cc], axis=0)] if len(ks) > 1 else np.full(rr.size, ks[0])
         parts.append(pd.DataFrame({"row": (rr + dy) * f + (f - 1) / 2,
                                    "col": (cc + dx) * f + (f - 1) / 2, "scale": k,
                                    "sigma_px": sigmas_px[k], "response": v.astype(float)}))
@@ -388,6 +387,11 @@ def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: 
               model=model,
               d_range_um=(0.6 * d_min_um, 1.2 * d_max_um))
     fit = fit_diameters(frame, cand["row"].to_numpy(), cand["col"].to_numpy(), **kw)
+    # candidates with no round signal at all are not worth refining
+    hopeful = (fit["amplitude"].to_numpy() >= 0.5 * min_snr * noise) & (
+        fit["roundness"].to_numpy() >= 0.5 * min_roundness)
+    cand = cand[hopeful].reset_index(drop=True)
+    fit = fit[hopeful].reset_index(drop=True)
     # centre on the blob itself (the LoG peak is on a coarse grid for large ones), refit;
     # the window covers the fitted radius or, if larger, the radius the LoG scale implies
     win = np.maximum(fit["diameter_um"].to_numpy() / 2 / pixel_size_um,

@@ -19,7 +19,7 @@ import pandas as pd
 from ..results import Results
 from .assign import assign_frame
 from .cells import cell_properties, segment_cells
-from .fibers import fiber_graph, fiber_mask, paint_disks
+from .fibers import fiber_graph, fiber_mask
 from .migrasomes import detect_migrasomes
 from .preprocess import (as_float, axial_sigma_um, background_estimate, noise_sigma,
                          psf_sigma_um)
@@ -54,7 +54,8 @@ class Options:
     fiber_low, fiber_high, fiber_min_length_um : float
         RFs: hysteresis thresholds (z-scores of the line filter), shortest piece kept.
     attach_reach_um : float
-        Gap between a migrasome's rim and an RF skeleton still counted as on it.
+        Gap between a migrasome's rim and an RF skeleton still counted as on it (the ridge
+        search leaves 0.6 µm around each migrasome).
     link_search_um, link_memory : float, int
         Migrasome linking: largest step between sightings and frames a gap may last.
     cell_search_um, fiber_search_um : float
@@ -74,13 +75,13 @@ class Options:
     cell_min_area_um2: float = 40.0
     cell_opening_um: float = 4.0
     cell_grid_um: float = 0.8
-    fiber_grid_um: float = 0.3
+    fiber_grid_um: float = 0.4
     fiber_sigma_um: float = 0.2
     fiber_length_um: float = 1.0
     fiber_low: float = 3.0
     fiber_high: float = 5.0
     fiber_min_length_um: float = 1.5
-    attach_reach_um: float = 0.8
+    attach_reach_um: float = 1.2
     link_search_um: float = 1.5
     link_memory: int = 2
     cell_search_um: float = 15.0
@@ -118,28 +119,29 @@ def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: floa
     """
     o = options or Options()
     img = as_float(frame)
-    bg = background_estimate(img, block_px=max(4, int(round(2.4 / pixel_size_um))),
-                             scale_px=25.0 / pixel_size_um)
+    f_cell = max(1, int(round(o.cell_grid_um / pixel_size_um)))
+    f_fib = max(1, int(round(o.fiber_grid_um / pixel_size_um)))
+    bg_cell, bg_fib = background_estimate(
+        img, block_px=max(4, int(round(2.4 / pixel_size_um))), scale_px=25.0 / pixel_size_um,
+        factors=(f_cell, f_fib))
     noise = noise_sigma(img)
-    labels = segment_cells(img, pixel_size_um=pixel_size_um, background=bg, noise=noise,
+    labels = segment_cells(img, pixel_size_um=pixel_size_um, background=bg_cell, noise=noise,
                            min_area_um2=o.cell_min_area_um2, opening_um=o.cell_opening_um,
                            grid_um=o.cell_grid_um)
-    grid = max(1, int(round(o.cell_grid_um / pixel_size_um)))
-    cells = cell_properties(labels, pixel_size_um=pixel_size_um, stride=grid)
+    cells = cell_properties(labels, pixel_size_um=pixel_size_um, stride=f_cell)
     mig = detect_migrasomes(img, pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um,
                             noise=noise, sigma_z_um=sigma_z_um, exclude=labels > 0, d_min_um=o.d_min_um,
                             d_max_um=o.d_max_um, threshold=o.detect_threshold,
                             min_snr=o.min_snr, min_roundness=o.min_roundness, model=o.model)
-    mask, f = fiber_mask(img, pixel_size_um=pixel_size_um, background=bg, cells=labels,
+    mask, f = fiber_mask(img, pixel_size_um=pixel_size_um, background=bg_fib, cells=labels,
                          noise=noise, migrasomes=mig, grid_um=o.fiber_grid_um,
                          sigma_um=o.fiber_sigma_um, length_um=o.fiber_length_um,
                          low=o.fiber_low, high=o.fiber_high,
                          min_length_um=o.fiber_min_length_um)
-    paint_disks(mask, mig, pixel_size_um * f, extra_um=0.6 + pixel_size_um * f)
     branches, points = fiber_graph(mask, pixel_size_um=pixel_size_um, f=f, cells=labels,
                                    min_length_um=o.fiber_min_length_um)
-    att = assign_frame(mig, branches=branches, points=points, cells=cells,
-                       reach_um=o.attach_reach_um)
+    att, branches = assign_frame(mig, branches=branches, points=points, cells=cells,
+                                 reach_um=o.attach_reach_um)
     mig = pd.concat([mig, att], axis=1)
     return {"cells": cells, "migrasomes": mig, "branches": branches, "noise": noise,
             "labels": labels}

@@ -110,12 +110,27 @@ def upsample_to(image: np.ndarray, shape: tuple[int, int], factor: int, *,
     return (top * (1 - fr) + bot * fr).astype(np.float32)
 
 
-def background_estimate(frame: np.ndarray, *, block_px: int = 16,
-                        scale_px: float = 160.0) -> np.ndarray:
+def _resample(low: np.ndarray, f: int, g: int, shape: tuple[int, int]) -> np.ndarray:
+    """Bilinear resampling of a field on blocks of ``f`` px to the centres of blocks of ``g``."""
+    rows = (np.arange(shape[0], dtype=np.float32) + 0.5) * g / f - 0.5
+    cols = (np.arange(shape[1], dtype=np.float32) + 0.5) * g / f - 0.5
+    r0 = np.clip(np.floor(rows).astype(int), 0, low.shape[0] - 1)
+    c0 = np.clip(np.floor(cols).astype(int), 0, low.shape[1] - 1)
+    r1 = np.minimum(r0 + 1, low.shape[0] - 1)
+    c1 = np.minimum(c0 + 1, low.shape[1] - 1)
+    fr = np.clip(rows - r0, 0, 1)[:, None]
+    fc = np.clip(cols - c0, 0, 1)[None, :]
+    top = low[r0][:, c0] * (1 - fc) + low[r0][:, c1] * fc
+    bot = low[r1][:, c0] * (1 - fc) + low[r1][:, c1] * fc
+    return (top * (1 - fr) + bot * fr).astype(np.float32)
+
+
+def background_estimate(frame: np.ndarray, *, block_px: int = 16, scale_px: float = 160.0,
+                        factors: tuple[int, ...] = (1,)) -> np.ndarray | list[np.ndarray]:
     """A smooth background under cells, fibres and migrasomes.
 
-    Median per block, then a grey opening over ``scale_px`` (removes objects
-    smaller than that, i.e. cells), then smoothing; bilinear back to full size.
+    Median per block (of every other pixel), then a grey opening over ``scale_px`` (removes
+    objects smaller than that, i.e. cells), then smoothing; bilinear onto the grids asked for.
 
     Parameters
     ----------
@@ -124,10 +139,13 @@ def background_estimate(frame: np.ndarray, *, block_px: int = 16,
         Block size of the coarse grid (px).
     scale_px : float
         Objects narrower than this (px) are not background.
+    factors : tuple of int
+        Grids to return it on: factor ``g`` gives the shape of ``block_reduce_mean(frame,
+        g)``; 1 is full resolution.
 
     Returns
     -------
-    ndarray, shape (Y, X), float32
+    ndarray (float32), or a list of them if several factors are asked for
     """
     frame = as_float(frame)
     ny, nx = frame.shape
@@ -135,13 +153,16 @@ def background_estimate(frame: np.ndarray, *, block_px: int = 16,
     py, px = (-ny) % f, (-nx) % f
     img = np.pad(frame, ((0, py), (0, px)), mode="edge") if (py or px) else frame
     h, w = img.shape[0] // f, img.shape[1] // f
-    blocks = img.reshape(h, f, w, f).transpose(0, 2, 1, 3).reshape(h, w, f * f)
-    k = (f * f) // 2
+    s = 2 if f >= 4 else 1
+    fs = f // s
+    blocks = img[::s, ::s].reshape(h, fs, w, fs).transpose(0, 2, 1, 3).reshape(h, w, fs * fs)
+    k = (fs * fs) // 2
     low = np.partition(blocks, k, axis=2)[:, :, k]
     size = int(max(3, round(scale_px / f)) | 1)
     low = ndi.grey_opening(low, size=(min(size, h) | 1, min(size, w) | 1), mode="nearest")
     low = ndi.gaussian_filter(low, sigma=max(1.0, size / 4), mode="nearest")
-    return upsample_to(low, (ny, nx), f, order=1)
+    out = [_resample(low, f, g, (-(-ny // g), -(-nx // g))) for g in factors]
+    return out[0] if len(out) == 1 else out
 
 
 def noise_sigma(frame: np.ndarray, *, subsample: int = 3) -> float:

@@ -16,7 +16,7 @@ def fail(message: str) -> None:
     """Print a clear error and exit with code 2 (bad input)."""
     from rich.console import Console
 
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(code=2)
 
 

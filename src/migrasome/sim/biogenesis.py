@@ -58,7 +58,7 @@ SIGMA_ENRICH = 1.2
 #: half of wild-type swellings are kept.
 ENRICH_THRESHOLD = 1.0
 #: Half-saturation constants of the recruitment chain, relative levels (assumed).
-K_PIP2, K_RAB35 = 0.5, 0.5
+K_PIP2, K_RAB35 = 1.0, 1.5
 
 
 class SiteRates:

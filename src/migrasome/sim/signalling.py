@@ -224,7 +224,7 @@ class SignallingModule:
                     rec["received_signal_au"] = rec["received_signal_au"] + got[:, len(cells):
                                                                                  ].sum(axis=0)
             diffuse_decay(f, sim.dt_min)
-        if rec is not None:
+        if rec is not None and sim.t_min > sp.recipients.start_min:
             step_recipients(rec, f, sp.recipients, sim.dt_min, sim.rng, sim.width_um,
                             sim.height_um)
         if sp.embryo.enabled and sim.steps_done == sim.n_steps - 1:
