@@ -29,6 +29,17 @@ def test_simulate_writes_a_complete_results_folder(tmp_path):
     assert "figures/map.png" in html and "Wu 2017" in html
 
 
+def test_set_changes_any_parameter(tmp_path):
+    out = tmp_path / "run"
+    r = runner.invoke(app, ["simulate", "--hours", "1", "--cells", "3", "--out", str(out), "-q",
+                            "--no-figures", "--set", "cells.persistence_min=12.5",
+                            "--set", "ecm.coating=laminin-511", "--perturb", "TSPAN4-KO"])
+    assert r.exit_code == 0, r.output
+    sc = Scenario.from_toml(out / "scenario.toml")
+    assert sc.cells.persistence_min == 12.5 and sc.ecm.coating == "laminin-511"
+    assert sc.molecules.TSPAN4 == 0.0
+
+
 def test_existing_folder_needs_overwrite(tmp_path):
     out = tmp_path / "run"
     out.mkdir()
@@ -60,6 +71,9 @@ def test_interrupted_run_leaves_nothing(tmp_path, monkeypatch):
     (["--hours", "-2"], "run.hours"),
     (["--cells", "0"], "cells.n_cells"),
     (["--perturb", "fibronectin:-5"], "ecm.concentration_ug_per_ml"),
+    (["--set", "cells.legs=4"], "unknown scenario field 'cells.legs'"),
+    (["--set", "cells.persistence_min"], "PATH=VALUE"),
+    (["--set", "ecm.coating=matrigel"], "ecm.coating"),
 ])
 def test_bad_input_exits_2_with_a_clear_message(tmp_path, args, needle):
     r = runner.invoke(app, ["simulate", "--out", str(tmp_path / "x"), *args])

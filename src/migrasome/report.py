@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import html
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .readouts import counts_over_time
-from .results import MIN_MIGRASOME_DIAMETER_UM, Results, replace_dir
+from .results import MIN_MIGRASOME_DIAMETER_UM, Results, atomic_dir
 
 __all__ = ["make_figures", "write_report", "save_run"]
 
@@ -215,7 +213,7 @@ perturbations: {html.escape(pert)} · {meta.get('hours', '?')} h · frames every
 </body></html>"""
     path = folder / "report.html"
     path.write_text(doc)
-    return path
+    return Path(path)
 
 
 def save_run(results: Results, path: str | Path, *, overwrite: bool = False,
@@ -230,12 +228,7 @@ def save_run(results: Results, path: str | Path, *, overwrite: bool = False,
     """
     from .sim.functions import summarize_functions
 
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; choose another --out or pass --overwrite")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
+    with atomic_dir(path, overwrite=overwrite) as tmp:
         results.write_into(tmp)
         if scenario is not None:
             head = (f"# resolved scenario written by migrasome "
@@ -248,8 +241,4 @@ def save_run(results: Results, path: str | Path, *, overwrite: bool = False,
         if figures:
             figs = make_figures(results, tmp / "figures")
             write_report(results, tmp, figs)
-        replace_dir(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return path
+    return Path(path)

@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Results", "SCHEMA", "load_results", "empty_table", "validate_table"]
+__all__ = ["Results", "SCHEMA", "load_results", "empty_table", "validate_table", "atomic_dir"]
 
 #: Required columns and dtypes of each table. Extra columns are allowed and kept.
 SCHEMA: dict[str, dict[str, str]] = {
@@ -179,18 +180,9 @@ class Results:
         FileExistsError
             If ``path`` exists and ``overwrite`` is False.
         """
-        path = Path(path)
-        if path.exists() and not overwrite:
-            raise FileExistsError(f"{path} exists; pass overwrite=True (CLI: --overwrite)")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-        try:
+        with atomic_dir(path, overwrite=overwrite) as tmp:
             self.write_into(tmp)
-            replace_dir(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return path
+        return Path(path)
 
     def write_into(self, folder: Path) -> None:
         """Write tables and metadata into an existing folder (no atomicity; see ``save``)."""
@@ -199,6 +191,32 @@ class Results:
         meta = dict(self.metadata)
         meta["tables"] = sorted(self.tables)
         (folder / "metadata.json").write_text(json.dumps(meta, indent=2, default=_json_default))
+
+
+@contextmanager
+def atomic_dir(path: str | os.PathLike, *, overwrite: bool = False):
+    """Yield a temporary folder beside ``path``; move it to ``path`` if the block completes.
+
+    On any exception (an interrupt included) the temporary folder is removed and ``path``
+    is left as it was.
+
+    Raises
+    ------
+    FileExistsError
+        If ``path`` exists and ``overwrite`` is False.
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; choose another path or overwrite "
+                              "(CLI: --overwrite)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        yield tmp
+        replace_dir(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def replace_dir(tmp: Path, path: Path) -> None:

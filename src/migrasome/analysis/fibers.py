@@ -103,8 +103,8 @@ def fiber_mask(frame: np.ndarray, *, pixel_size_um: float, background, cells: np
     noise : float
         Pixel-noise σ of the frame.
     migrasomes : DataFrame, optional
-        ``x_um, y_um, diameter_um``: their surroundings are left out of the ridge search (a
-        round rim is not a fibre) and painted in afterwards by the caller.
+        ``x_um, y_um, diameter_um``: their disks (plus 0.3 µm) are left out of the ridge
+        search (a round rim is not a fibre; best subtract their fitted model first).
     grid_um : float
         Working pixel size (µm); the frame is block-averaged to about this.
     sigma_um, length_um : float
@@ -135,7 +135,7 @@ def fiber_mask(frame: np.ndarray, *, pixel_size_um: float, background, cells: np
     ridge[cell_c] = 0
     if migrasomes is not None and len(migrasomes):
         blank = np.zeros(ridge.shape, bool)
-        paint_disks(blank, migrasomes, g, extra_um=0.6)
+        paint_disks(blank, migrasomes, g, extra_um=0.3)
         ridge[blank] = 0
     mask = apply_hysteresis_threshold(ridge, low, high)
     lab, n = ndi.label(mask, structure=np.ones((3, 3)))

@@ -18,7 +18,7 @@ from scipy import ndimage as ndi
 from scipy.special import erf, i0e
 
 __all__ = ["radial_templates", "blob_candidates", "refine_centres", "fit_diameters",
-           "detect_migrasomes"]
+           "detect_migrasomes", "model_image"]
 
 MODELS = ("shell", "ball", "disk")
 
@@ -420,3 +420,48 @@ def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: 
     cols = ["row", "col", "x_um", "y_um", "diameter_um", "amplitude", "snr", "roundness",
             "response", "model"]
     return out[cols]
+
+
+def model_image(shape: tuple[int, int], migrasomes: pd.DataFrame, *, pixel_size_um: float,
+                psf_sigma_um: float, sigma_z_um: float = np.inf) -> np.ndarray:
+    """The fitted migrasomes drawn as an image (above background), to subtract from a frame.
+
+    Parameters
+    ----------
+    shape : (Y, X)
+    migrasomes : DataFrame
+        ``row, col, diameter_um, amplitude, model`` as returned by ``detect_migrasomes``.
+    pixel_size_um, psf_sigma_um, sigma_z_um : float
+
+    Returns
+    -------
+    ndarray, shape (Y, X), float32
+    """
+    out = np.zeros(shape, np.float32)
+    n = len(migrasomes)
+    if n == 0:
+        return out
+    sig = float(np.sqrt((psf_sigma_um / pixel_size_um) ** 2 + 1 / 12))
+    R = migrasomes["diameter_um"].to_numpy(float) / 2 / pixel_size_um
+    r_max = float(R.max() + 3 * sig + 1.5)
+    model = str(migrasomes["model"].iloc[0]) if "model" in migrasomes else "shell"
+    radii = tuple(np.round(R, 3))
+    r, T = radial_templates(model, round(sig, 4), radii, round(r_max, 3),
+                            sigma_z_px=round(sigma_z_um / pixel_size_um, 4))
+    h = int(np.ceil(r_max))
+    dy, dx = np.mgrid[-h:h + 1, -h:h + 1]
+    rows = migrasomes["row"].to_numpy(float)
+    cols = migrasomes["col"].to_numpy(float)
+    ii = np.rint(rows).astype(int)[:, None, None] + dy[None]
+    jj = np.rint(cols).astype(int)[:, None, None] + dx[None]
+    rr = np.hypot(ii - rows[:, None, None], jj - cols[:, None, None])
+    step = r[1] - r[0]
+    k = np.clip(rr / step, 0, r.size - 1.001)
+    k0 = k.astype(int)
+    t = k - k0
+    b = np.arange(n)[:, None, None]
+    val = (T[b, k0] * (1 - t) + T[b, k0 + 1] * t) * migrasomes["amplitude"].to_numpy(
+        float)[:, None, None]
+    ok = (ii >= 0) & (ii < shape[0]) & (jj >= 0) & (jj < shape[1]) & (rr <= r_max)
+    np.add.at(out, (ii[ok], jj[ok]), val[ok].astype(np.float32))
+    return out

@@ -20,7 +20,7 @@ from ..results import Results
 from .assign import assign_frame
 from .cells import cell_properties, segment_cells
 from .fibers import fiber_graph, fiber_mask
-from .migrasomes import detect_migrasomes
+from .migrasomes import detect_migrasomes, model_image
 from .preprocess import (as_float, axial_sigma_um, background_estimate, noise_sigma,
                          psf_sigma_um)
 
@@ -55,7 +55,8 @@ class Options:
         RFs: hysteresis thresholds (z-scores of the line filter), shortest piece kept.
     attach_reach_um : float
         Gap between a migrasome's rim and an RF skeleton still counted as on it (the ridge
-        search leaves 0.6 µm around each migrasome).
+        search leaves 0.3 µm around each migrasome, and a skeleton end shrinks by a grid
+        pixel or two).
     link_search_um, link_memory : float, int
         Migrasome linking: largest step between sightings and frames a gap may last.
     cell_search_um, fiber_search_um : float
@@ -77,9 +78,9 @@ class Options:
     cell_grid_um: float = 0.8
     fiber_grid_um: float = 0.4
     fiber_sigma_um: float = 0.2
-    fiber_length_um: float = 1.0
-    fiber_low: float = 3.0
-    fiber_high: float = 5.0
+    fiber_length_um: float = 1.5
+    fiber_low: float = 2.5
+    fiber_high: float = 4.5
     fiber_min_length_um: float = 1.5
     attach_reach_um: float = 1.2
     link_search_um: float = 1.5
@@ -133,7 +134,10 @@ def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: floa
                             noise=noise, sigma_z_um=sigma_z_um, exclude=labels > 0, d_min_um=o.d_min_um,
                             d_max_um=o.d_max_um, threshold=o.detect_threshold,
                             min_snr=o.min_snr, min_roundness=o.min_roundness, model=o.model)
-    mask, f = fiber_mask(img, pixel_size_um=pixel_size_um, background=bg_fib, cells=labels,
+    # fibres are looked for with the migrasomes taken out (their rims are not fibres)
+    clean = img - model_image(img.shape, mig, pixel_size_um=pixel_size_um,
+                              psf_sigma_um=psf_sigma_um, sigma_z_um=sigma_z_um)
+    mask, f = fiber_mask(clean, pixel_size_um=pixel_size_um, background=bg_fib, cells=labels,
                          noise=noise, migrasomes=mig, grid_um=o.fiber_grid_um,
                          sigma_um=o.fiber_sigma_um, length_um=o.fiber_length_um,
                          low=o.fiber_low, high=o.fiber_high,

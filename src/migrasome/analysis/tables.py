@@ -142,6 +142,11 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
         mf["attached"] = pd.Series(dtype="bool")
         mf["site_type"] = pd.Series(dtype="object")
     mf = mf.sort_values(["migrasome_id", "frame"], kind="stable").reset_index(drop=True)
+    # a faint fibre missed in one frame between two frames that show it attached: attached
+    ga = mf.groupby("migrasome_id")["attached"]
+    prev = ga.shift(1, fill_value=False).astype(bool)
+    nxt = ga.shift(-1, fill_value=False).astype(bool)
+    mf["attached"] = mf["attached"].astype(bool) | (prev & nxt)
     migrasome_frames = mf[["migrasome_id", "frame", "t_min", "x_um", "y_um", "diameter_um",
                            "attached", "cell_id", "fiber_id", "snr", "roundness"]].copy()
     # a 3-sighting running median tames single-frame size errors in the growth read-outs

@@ -27,6 +27,9 @@ def simulate(
     perturb: Optional[List[str]] = typer.Option(
         None, "--perturb", help="Perturbation name, repeatable; NAME:DOSE for doses "
         "(see `migrasome perturbations`)."),
+    set_: Optional[List[str]] = typer.Option(
+        None, "--set", help="Any scenario parameter, PATH=VALUE (TOML value), repeatable: "
+        "--set cargo.enabled=true --set cells.persistence_min=20."),
     hours: Optional[float] = typer.Option(None, help="Simulated time, h (default: preset's)."),
     cells: Optional[int] = typer.Option(None, help="Number of cells (default: preset's)."),
     seed: Optional[int] = typer.Option(None, help="Random seed (default: preset's)."),
@@ -49,8 +52,11 @@ def simulate(
 
     console = Console()
     try:
-        sc = resolve_scenario(preset, perturbations=perturb or [], seed=seed, hours=hours,
-                              cells=cells)
+        sc = resolve_scenario(preset, seed=seed, hours=hours, cells=cells)
+        if set_:
+            sc = sc.with_changes(**parse_assignments(set_))
+        if perturb:
+            sc = resolve_scenario(sc, perturbations=perturb)
     except ScenarioError as e:
         fail(str(e))
     if replicates is not None and replicates < 1:
@@ -72,6 +78,22 @@ def simulate(
         save_run(res, out, overwrite=overwrite, scenario=sc, figures=figures)
     print_summary(res, console)
     console.print(f"results → [bold]{out}[/] (report: {out / 'report.html'})", highlight=False)
+
+
+def parse_assignments(items: list[str]) -> dict:
+    """``["a.b=1", "c=true"]`` → ``{"a.b": 1, "c": True}`` (values read as TOML)."""
+    from ..scenario import ScenarioError, tomllib
+
+    out = {}
+    for item in items:
+        path, sep, raw = item.partition("=")
+        if not sep or not path.strip():
+            raise ScenarioError(f"--set needs PATH=VALUE, got {item!r}")
+        try:
+            out[path.strip()] = tomllib.loads(f"v = {raw.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[path.strip()] = raw.strip()  # a bare word: take it as text
+    return out
 
 
 class _null:

@@ -1,0 +1,108 @@
+"""Linking over time: identities, gaps, cells, release when the RF is gone."""
+
+import numpy as np
+import pandas as pd
+
+from migrasome.analysis import analyze_movie, match_frames
+from migrasome.analysis.tracking import first_time_sustained, link
+from migrasome.imaging import render_movie, synthetic_results
+from migrasome.results import Results
+
+
+def _same_partition(a, b):
+    """True when labels ``a`` and ``b`` group the items identically."""
+    pairs = pd.DataFrame({"a": a, "b": b}).drop_duplicates()
+    return pairs["a"].is_unique and pairs["b"].is_unique
+
+
+def test_link_known_identities_with_gaps():
+    rng = np.random.default_rng(1)
+    n, T = 60, 6
+    xy = rng.uniform(0, 100, (n, 2))
+    rows = []
+    for t in range(T):
+        seen = rng.random(n) > 0.15  # objects vanish for a frame now and then
+        if t == 0:
+            seen[:] = True
+        jit = rng.normal(0, 0.1, (n, 2))
+        for i in np.flatnonzero(seen):
+            rows.append((t, i, *(xy[i] + jit[i])))
+    df = pd.DataFrame(rows, columns=["frame", "truth", "x_um", "y_um"])
+    # drop the objects whose gaps exceed the memory (two frames in a row)
+    ids = link(df, search_range=1.0, memory=2)
+    assert _same_partition(ids, df["truth"].to_numpy())
+
+
+def test_link_moving_objects_and_newcomers():
+    T = 5
+    truth, rows = [], []
+    for t in range(T):
+        for i in range(10):
+            rows.append((t, i, 5.0 * i + 0.8 * t, 3.0))  # moving right, 5 µm apart
+        if t >= 2:
+            rows.append((t, 99, 20.0, 40.0))  # appears at frame 2
+    df = pd.DataFrame(rows, columns=["frame", "truth", "x_um", "y_um"])
+    ids = link(df, search_range=2.0)
+    assert _same_partition(ids, df["truth"].to_numpy())
+    assert len(np.unique(ids)) == 11
+
+
+def test_link_empty():
+    df = pd.DataFrame({"frame": pd.Series(dtype=int), "x_um": pd.Series(dtype=float),
+                       "y_um": pd.Series(dtype=float)})
+    assert link(df, search_range=1.0).size == 0
+
+
+def test_first_time_sustained():
+    t = np.array([0.0, 2, 4, 6, 8])
+    assert first_time_sustained(t, [False, False, True, True, True]) == 4.0
+    assert np.isnan(first_time_sustained(t, [True, True, False, True, False][::-1][::-1]
+                                         [:4] + [False] if False else
+                                         [True, False, True, True, False]))
+    assert first_time_sustained(t, [True] * 5) == 0.0
+
+
+def _released_scene(gone=(0, 4, 7)):
+    res = synthetic_results(n_cells=4, width_um=72.0, height_um=72.0, cell_radius_um=6.0,
+                            fibers_per_cell=3, fiber_length_um=8.0, n_frames=5,
+                            migrasome_diameters_um=(1.0, 1.5, 2.0), seed=0)
+    t = dict(res.tables)
+    ff = t["fiber_frames"]
+    t["fiber_frames"] = ff[~(ff["fiber_id"].isin(gone) & (ff["frame"] >= 2))]
+    mf = t["migrasome_frames"].copy()
+    mf.loc[mf["migrasome_id"].isin(gone) & (mf["frame"] >= 2), "attached"] = False
+    t["migrasome_frames"] = mf
+    return Results(tables=t, metadata=res.metadata)
+
+
+def test_identities_cells_and_release_on_a_rendered_movie():
+    movie = render_movie(_released_scene(), snr=20.0, seed=2)
+    res = analyze_movie(movie)
+    truth = movie.truth
+    dm = res.migrasome_frames.reset_index(drop=True)
+    tm = truth.migrasome_frames.reset_index(drop=True)
+    m = match_frames(dm, tm)
+    assert len(m) == len(tm)  # every sighting found
+    # one detected track per true migrasome, and vice versa
+    assert _same_partition(dm["migrasome_id"].to_numpy()[m["i_detected"]],
+                           tm["migrasome_id"].to_numpy()[m["i_truth"]])
+    # cells: one track each, following the true cell
+    tr = res.tracks.merge(truth.tracks, on="frame", suffixes=("", "_t"))
+    tr["d"] = np.hypot(tr["x_um"] - tr["x_um_t"], tr["y_um"] - tr["y_um_t"])
+    near = tr[tr["d"] < 3.0]
+    assert len(res.cells) == 4 and len(near) == len(truth.tracks)
+    assert _same_partition(near["cell_id"].to_numpy(), near["cell_id_t"].to_numpy())
+    # migrasomes given to the cell that made them
+    cmap = dict(zip(near["cell_id"], near["cell_id_t"]))
+    det_mig = res.migrasomes.set_index("migrasome_id")
+    pairs = pd.DataFrame({"d": dm["migrasome_id"].to_numpy()[m["i_detected"]],
+                          "t": tm["migrasome_id"].to_numpy()[m["i_truth"]]}).drop_duplicates()
+    true_cell = truth.migrasomes.set_index("migrasome_id")["cell_id"]
+    got = pairs["d"].map(det_mig["cell_id"]).map(cmap)
+    assert (got.to_numpy() == pairs["t"].map(true_cell).to_numpy()).mean() >= 0.9
+    # release: the RFs of migrasomes 0, 4, 7 vanish at frame 2 (t = 4 min)
+    rel = pairs.assign(t_rel=pairs["d"].map(det_mig["t_release_min"]))
+    released = rel[rel["t"].isin([0, 4, 7])]
+    kept = rel[~rel["t"].isin([0, 4, 7])]
+    assert (released["t_rel"] == 4.0).sum() >= 2
+    assert kept["t_rel"].isna().mean() >= 0.8
