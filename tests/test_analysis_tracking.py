@@ -56,9 +56,8 @@ def test_link_empty():
 def test_first_time_sustained():
     t = np.array([0.0, 2, 4, 6, 8])
     assert first_time_sustained(t, [False, False, True, True, True]) == 4.0
-    assert np.isnan(first_time_sustained(t, [True, True, False, True, False][::-1][::-1]
-                                         [:4] + [False] if False else
-                                         [True, False, True, True, False]))
+    assert first_time_sustained(t, [False, True, False, True, True]) == 6.0
+    assert np.isnan(first_time_sustained(t, [True, True, True, True, False]))
     assert first_time_sustained(t, [True] * 5) == 0.0
 
 
@@ -104,5 +103,6 @@ def test_identities_cells_and_release_on_a_rendered_movie():
     rel = pairs.assign(t_rel=pairs["d"].map(det_mig["t_release_min"]))
     released = rel[rel["t"].isin([0, 4, 7])]
     kept = rel[~rel["t"].isin([0, 4, 7])]
-    assert (released["t_rel"] == 4.0).sum() >= 2
+    # within one frame (2 min) for at least two of the three; the others never released
+    assert (np.abs(released["t_rel"] - 4.0) <= 2.0).sum() >= 2
     assert kept["t_rel"].isna().mean() >= 0.8

@@ -140,8 +140,9 @@ class RecipientParams(Section):
     persistence_min: float = param(10.0, "assumed: gastrula cells turn every ≈10 min",
                                    unit="min", gt=0)
     radius_um: float = param(8.0, "assumed: small round embryonic cells", unit="µm", gt=0)
-    start_min: float = param(0.0, "assumed: recipients move from the start of the run",
-                             unit="min", ge=0)
+    start_min: float = param(
+        0.0, "assumed: recipients move from the start of the run (zebrafish: DFCs from "
+        "shield stage, Oteíza 2008 Development)", unit="min", ge=0)
     receptor_kd_au_per_um2: float = param(
         0.002, "assumed: receptor half-occupancy concentration (Cxcr4-like)", unit="au/µm²",
         gt=0)
@@ -166,11 +167,14 @@ class EmbryoParams(Section):
 
     enabled: bool = param(False, "assumed: only the zebrafish preset scores embryos")
     kv_half_fraction: float = param(
-        0.12, "assumed: fraction of DFCs in the cluster zone giving a 50 % chance of a "
-        "functional Kupffer's vesicle; calibrated to Jiang 2019 defect rates", ge=0, le=1)
+        0.34, "Gokey 2016 Dev Dyn: Kupffer's vesicle needs a threshold size (enough DFCs) "
+        "for robust left–right patterning; the threshold, as a fraction of DFCs in the "
+        "cluster zone, is assumed and calibrated to the mutant and injection rates of "
+        "Jiang 2019 (the wild-type rate is then a prediction)", ge=0, le=1)
     kv_steepness: float = param(
-        0.04, "assumed: width of the logistic KV-failure curve (in clustered fraction)",
-        gt=0, le=1)
+        0.05, "assumed: width of the KV-failure threshold (in clustered fraction), for "
+        "embryo-to-embryo variation in DFC proliferation and cilia; calibrated with "
+        "kv_half_fraction", gt=0, le=1)
     laterality_given_defect: float = param(
         0.5, "assumed: a failed KV randomises left–right; half of randomised embryos still "
         "look normal (Jiang 2019: ≈30 % laterality of ≈65 % organ defects)", ge=0, le=1)
@@ -186,8 +190,8 @@ class InjectionParams(Section):
 
     n_migrasomes: int = param(0, "condition: none unless the injection perturbation is on",
                               ge=0, le=100000)
-    t_min: float = param(0.0, "Jiang 2019: injected at the start of gastrulation (assumed "
-                         "t = 0)", unit="min", ge=0)
+    t_min: float = param(0.0, "Jiang 2019: injected beneath the shield (the zebrafish preset "
+                         "sets shield stage, t = 90 min)", unit="min", ge=0)
     donor_cell_type: str = param("zebrafish-mesendoderm", "Jiang 2019: WT embryo migrasomes")
     diameter_um: float = param(1.7, "Jiang 2019: in-vivo mean diameter ≈1.7 µm, fig≈",
                                unit="µm", gt=0)

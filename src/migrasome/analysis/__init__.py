@@ -6,13 +6,15 @@ The steps are usable one by one, each taking a 2-D frame first:
 
 ``preprocess``  background, noise, PSF width
 ``cells``       cell bodies (opening + threshold + size filter)
-``migrasomes``  LoG candidates, azimuthal-median profile fit of a blurred shell → diameter
+``blobs``       LoG candidates on a pyramid, one scale at a time
+``migrasomes``  azimuthal-median profile fit of a blurred shell → diameter, roundness
 ``fibers``      ridge filter, skeleton, branch graph (skan)
 ``assign``      migrasome → fibre → cell
 ``tracking``    frame-to-frame linking with gaps (Hungarian assignment)
 ``tables``      per-frame detections → schema tables
 ``pipeline``    all of it, one frame at a time
 ``compare``     precision, recall, F1, diameter and per-cell count errors
+``summary``     read-outs: per cell, per 100 µm RF, diameters, lifetimes
 ``overlay``     figures and movies for checking by eye
 """
 

@@ -10,6 +10,7 @@ into the mask first so that the skeleton runs through them rather than around th
 
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 
 import numpy as np
@@ -206,7 +207,9 @@ def fiber_graph(mask: np.ndarray, *, pixel_size_um: float, f: int, cells: np.nda
     from skan import Skeleton, summarize
 
     sk = Skeleton(skel, spacing=f * pixel_size_um)
-    br = summarize(sk, separator="_")
+    with warnings.catch_warnings():  # skan's own pandas deprecations
+        warnings.simplefilter("ignore")
+        br = summarize(sk, separator="_")
     comp = br["skeleton_id"].to_numpy()
     total = np.bincount(comp, weights=br["branch_distance"].to_numpy())
     keep_comp = total >= min_length_um

@@ -17,8 +17,10 @@ import pandas as pd
 from scipy import ndimage as ndi
 from scipy.special import erf, i0e
 
-__all__ = ["radial_templates", "blob_candidates", "refine_centres", "fit_diameters",
-           "detect_migrasomes", "model_image"]
+from .blobs import blob_candidates, inside_stronger, scales_px, suppress_overlaps
+
+__all__ = ["radial_templates", "refine_centres", "fit_diameters", "detect_migrasomes",
+           "model_image", "blob_candidates"]
 
 MODELS = ("shell", "ball", "disk")
 
@@ -78,106 +80,6 @@ def radial_templates(model: str, sigma_px: float, radii_px: tuple, r_max_px: flo
     return r, prof
 
 
-def _scales_px(pixel_size_um, psf_sigma_um, d_min_um, d_max_um, n_scales):
-    """LoG σ (px), geometric, from a small filled blob to a large thin ring.
-
-    A blob of radius R peaks near σ² = R²/2 + σ_psf²; a thin ring (a confocal section of a
-    shell) only beyond σ = R/√2, best near σ ≈ R, so the largest σ is ``sqrt(R_max² + σ_psf²)``.
-    """
-    lo = np.sqrt((d_min_um / 2) ** 2 / 2 + psf_sigma_um**2)
-    hi = np.sqrt((d_max_um / 2) ** 2 + psf_sigma_um**2)
-    return np.geomspace(lo, hi, n_scales) / pixel_size_um
-
-
-def _laplacian(g: np.ndarray) -> np.ndarray:
-    """5-point Laplacian, edges copied from their neighbours (cheaper than ndimage's)."""
-    lap = np.empty_like(g)
-    c = g[1:-1, 1:-1]
-    lap[1:-1, 1:-1] = g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:] - 4 * c
-    lap[0], lap[-1] = lap[1], lap[-2]
-    lap[:, 0], lap[:, -1] = lap[:, 1], lap[:, -2]
-    return lap
-
-
-def _local_maxima(best: np.ndarray, threshold: float):
-    """Rows, columns, values and sub-pixel offsets of 8-neighbour maxima above threshold."""
-    rr, cc = np.nonzero(best[1:-1, 1:-1] > threshold)
-    rr += 1
-    cc += 1
-    v = best[rr, cc]
-    nb = np.stack([best[rr + dr, cc + dc] for dr in (-1, 0, 1) for dc in (-1, 0, 1)
-                   if dr or dc])
-    keep = np.all(v >= nb, axis=0)
-    rr, cc, v = rr[keep], cc[keep], v[keep]
-    up, dn = best[rr - 1, cc], best[rr + 1, cc]
-    lf, rt = best[rr, cc - 1], best[rr, cc + 1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        fin = lambda a: np.where(np.isfinite(a), a, v)  # noqa: E731
-        up, dn, lf, rt = fin(up), fin(dn), fin(lf), fin(rt)
-        # vertex of the parabola through (−1, 0, +1): ½ (f₋ − f₊) / (f₋ − 2 f₀ + f₊)
-        dy = 0.5 * (up - dn) / np.where(up - 2 * v + dn < 0, up - 2 * v + dn, -np.inf)
-        dx = 0.5 * (lf - rt) / np.where(lf - 2 * v + rt < 0, lf - 2 * v + rt, -np.inf)
-    return (rr, cc, v, np.clip(np.nan_to_num(dy), -0.5, 0.5),
-            np.clip(np.nan_to_num(dx), -0.5, 0.5))
-
-
-def blob_candidates(frame: np.ndarray, *, sigmas_px: np.ndarray, threshold: float = 5.0,
-                    mask: np.ndarray | None = None) -> pd.DataFrame:
-    """Local maxima of the scale-normalised LoG response, in units of its noise.
-
-    Scales above about 2.4 px are computed on a block-averaged pyramid (2×, 4×, …), which
-    keeps the cost near that of two full-resolution Gaussians whatever the size range.
-
-    Parameters
-    ----------
-    frame : ndarray, shape (Y, X), float
-        Background need not be removed (the LoG ignores smooth levels).
-    sigmas_px : array of float, shape (S,)
-    threshold : float
-        Minimum response in units of the response's robust noise σ at that scale.
-    mask : ndarray of bool, shape (Y, X), optional
-        Where candidates are not wanted (cell bodies).
-
-    Returns
-    -------
-    DataFrame
-        ``row, col`` (sub-pixel, full-resolution px), ``scale`` (index into ``sigmas_px``),
-        ``sigma_px``, ``response`` (noise units), one row per candidate.
-    """
-    from .preprocess import block_reduce_mean
-
-    sigmas_px = np.asarray(sigmas_px, float)
-    level = np.clip(np.floor(np.log2(sigmas_px / 1.05)), 0, 2).astype(int)
-    parts = []
-    img, at = np.asarray(frame, np.float32), 0
-    for L in np.unique(level):
-        f = 2**L
-        while at < L:  # each level from the one below: 2 × 2 block means
-            img, at = block_reduce_mean(img, 2), at + 1
-        ks = np.flatnonzero(level == L)
-        stack = np.empty((len(ks),) + img.shape, np.float32)
-        for i, k in enumerate(ks):
-            # the block mean already blurred by a box of f px: variance (f² − 1) / 12
-            s = np.sqrt(max(sigmas_px[k] ** 2 - (f * f - 1) / 12, 0.25)) / f
-            lap = _laplacian(ndi.gaussian_filter(img, s, truncate=3.0, mode="nearest"))
-            sub = lap[::3, ::3]
-            med = np.median(sub)
-            # scale-normalised (−σ² ∇²) and in units of its robust noise: the σ² cancels
-            lap -= med
-            lap *= -1.0 / (1.4826 * np.median(np.abs(sub - med)) + 1e-12)
-            stack[i] = lap
-        best = stack.max(axis=0) if len(ks) > 1 else stack[0]
-        if mask is not None:
-            m = mask[::f, ::f][: best.shape[0], : best.shape[1]] if f > 1 else mask
-            best[m] = -np.inf
-        rr, cc, v, dy, dx = _local_maxima(best, threshold)
-        k = ks[np.argmax(stack[:, rr, cc], axis=0)] if len(ks) > 1 else np.full(rr.size, ks[0])
-        parts.append(pd.DataFrame({"row": (rr + dy) * f + (f - 1) / 2,
-                                   "col": (cc + dx) * f + (f - 1) / 2, "scale": k,
-                                   "sigma_px": sigmas_px[k], "response": v.astype(float)}))
-    return pd.concat(parts, ignore_index=True)
-
-
 def refine_centres(frame: np.ndarray, rows: np.ndarray, cols: np.ndarray,
                    radius_px: np.ndarray, background: np.ndarray) -> tuple[np.ndarray,
                                                                           np.ndarray]:
@@ -203,43 +105,6 @@ def refine_centres(frame: np.ndarray, rows: np.ndarray, cols: np.ndarray,
     # a centroid that wandered further than the radius was pulled by a neighbour: keep the peak
     far = np.hypot(nr - rows, nc - cols) > np.maximum(radius_px, 1.0)
     return np.where(far, rows, nr), np.where(far, cols, nc)
-
-
-def _suppress_overlaps(cand: pd.DataFrame, radius_px: np.ndarray, *,
-                       priority: np.ndarray | None = None, inner: float = 0.8,
-                       outer: float = 0.0) -> np.ndarray:
-    """Which candidates to keep when centres fall inside one another.
-
-    Of a pair at distance ``d`` with radii ``r_big ≥ r_small`` the one of lower ``priority``
-    (default: LoG response) goes when ``d < inner · r_big + outer · r_small``.
-
-    Returns
-    -------
-    ndarray of bool, shape (n,)
-    """
-    from scipy.spatial import cKDTree
-
-    n = len(cand)
-    keep = np.ones(n, dtype=bool)
-    if n < 2:
-        return keep
-    pts = cand[["row", "col"]].to_numpy()
-    reach = float(radius_px.max()) * (inner + outer)
-    pairs = cKDTree(pts).query_pairs(reach, output_type="ndarray")
-    if len(pairs) == 0:
-        return keep
-    a, b = pairs[:, 0], pairs[:, 1]
-    d = np.hypot(*(pts[a] - pts[b]).T)
-    lim = inner * np.maximum(radius_px[a], radius_px[b]) + outer * np.minimum(radius_px[a],
-                                                                               radius_px[b])
-    pairs = pairs[d < lim]
-    pr = cand["response"].to_numpy() if priority is None else np.asarray(priority)
-    # the weaker member of each overlapping pair goes, strongest pairs first
-    order = np.argsort(-np.maximum(pr[pairs[:, 0]], pr[pairs[:, 1]]), kind="stable")
-    for i, j in pairs[order]:
-        if keep[i] and keep[j]:
-            keep[j if pr[i] >= pr[j] else i] = False
-    return keep
 
 
 def _polar_samples(frame, rows, cols, r, n_theta=24):
@@ -375,13 +240,15 @@ def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: 
         One row per migrasome: ``row, col`` (px, sub-pixel), ``x_um, y_um`` (pixel centres at
         ``(j + ½)·px``), ``diameter_um``, ``amplitude``, ``snr``, ``response``.
     """
-    sig = _scales_px(pixel_size_um, psf_sigma_um, 0.8 * d_min_um, d_max_um, n_scales)
+    sig = scales_px(pixel_size_um, psf_sigma_um, 0.8 * d_min_um, d_max_um, n_scales)
     cand = blob_candidates(frame, sigmas_px=sig, threshold=threshold, mask=exclude)
     radius_px = np.sqrt(np.maximum(2 * (cand["sigma_px"].to_numpy() ** 2
                                         - (psf_sigma_um / pixel_size_um) ** 2), 1.0))
     radius_px = np.minimum(radius_px, d_max_um / 2 / pixel_size_um)
-    # only near-duplicates go before fitting (a small blob on a big one's rim is judged later)
-    keep = _suppress_overlaps(cand, radius_px, inner=0.0, outer=0.5)
+    # before fitting: near-duplicates go, and pieces of a stronger, larger blob
+    keep = suppress_overlaps(cand, radius_px, inner=0.0, outer=0.5)
+    cand, radius_px = cand[keep].reset_index(drop=True), radius_px[keep]
+    keep = inside_stronger(cand, radius_px)
     cand = cand[keep].reset_index(drop=True)
     kw = dict(pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um, sigma_z_um=sigma_z_um,
               model=model,
@@ -413,7 +280,7 @@ def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: 
     if len(out) > 1:
         rpx = out["diameter_um"].to_numpy() / 2 / pixel_size_um
         pr = (out["snr"] * out["roundness"]).to_numpy()
-        keep = _suppress_overlaps(out, rpx, priority=pr, inner=1.0, outer=0.5)
+        keep = suppress_overlaps(out, rpx, priority=pr, inner=1.0, outer=0.5)
         out = out[keep].reset_index(drop=True)
     out["x_um"] = (out["col"] + 0.5) * pixel_size_um
     out["y_um"] = (out["row"] + 0.5) * pixel_size_um

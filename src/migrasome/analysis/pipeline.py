@@ -82,7 +82,7 @@ class Options:
     fiber_low: float = 2.5
     fiber_high: float = 4.5
     fiber_min_length_um: float = 1.5
-    attach_reach_um: float = 1.2
+    attach_reach_um: float = 1.5
     link_search_um: float = 1.5
     link_memory: int = 2
     cell_search_um: float = 15.0
@@ -131,8 +131,9 @@ def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: floa
                            grid_um=o.cell_grid_um)
     cells = cell_properties(labels, pixel_size_um=pixel_size_um, stride=f_cell)
     mig = detect_migrasomes(img, pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um,
-                            noise=noise, sigma_z_um=sigma_z_um, exclude=labels > 0, d_min_um=o.d_min_um,
-                            d_max_um=o.d_max_um, threshold=o.detect_threshold,
+                            noise=noise, sigma_z_um=sigma_z_um, exclude=labels > 0,
+                            d_min_um=o.d_min_um, d_max_um=o.d_max_um,
+                            threshold=o.detect_threshold,
                             min_snr=o.min_snr, min_roundness=o.min_roundness, model=o.model)
     # fibres are looked for with the migrasomes taken out (their rims are not fibres)
     clean = img - model_image(img.shape, mig, pixel_size_um=pixel_size_um,

@@ -6,9 +6,14 @@ towards the gradient of receptor occupancy ``θ = c / (K + c)`` (a receptor-base
 model: the cell compares occupancy across its body), so the drive is linear in the signal
 when ``c ≪ K`` — fewer migrasomes, weaker guidance — and saturates when ``c ≫ K``.
 
-Zebrafish (Jiang 2019): DFCs must cluster next to the shield, where migrasomes deposit
-Cxcl12. The fraction of DFCs inside the cluster zone at the end of gastrulation sets the
-chance that Kupffer's vesicle (KV) fails; a failed KV randomises left–right asymmetry.
+Zebrafish (Jiang 2019): mesendoderm cells converge dorsally and leave migrasomes behind;
+most end up beneath the shield, where they release Cxcl12. DFCs, present from shield stage
+(``recipients.start_min``), climb the occupancy gradient. Because the receptor is far from
+saturated, guidance is graded in the number of migrasomes: 3–4× fewer migrasomes (tspan4a
+or tspan7 mutants) give a 3–4× weaker drive and fewer clustered DFCs. The fraction of DFCs
+inside the cluster zone at bud stage sets the chance that Kupffer's vesicle (KV) fails (a
+size threshold, Gokey 2016, smoothed by embryo-to-embryo variation); a failed KV
+randomises left–right asymmetry.
 """
 
 from __future__ import annotations
@@ -104,7 +109,12 @@ def cluster_stats(x_um, y_um, tx: float, ty: float, radius_um: float) -> dict:
 
 
 def kv_failure_probability(clustered_fraction, ep) -> np.ndarray:
-    """P(Kupffer's vesicle fails) given the clustered DFC fraction (logistic, with floor)."""
+    """P(Kupffer's vesicle fails) given the clustered DFC fraction.
+
+    A KV needs enough DFCs (Gokey 2016: a size threshold for robust left–right patterning);
+    the threshold ``ep.kv_half_fraction`` is smoothed by a logistic of width
+    ``ep.kv_steepness``, above a background ``ep.kv_failure_floor``.
+    """
     q = np.asarray(clustered_fraction, float)
     core = 1.0 / (1.0 + np.exp((q - ep.kv_half_fraction) / ep.kv_steepness))
     return ep.kv_failure_floor + (1.0 - ep.kv_failure_floor) * core
