@@ -120,19 +120,21 @@ def _roundness(samples, r, radius_px, background):
     """How evenly the rim of each blob is lit around it, from 0 (a line) to about 1.
 
     Mean over radii ``0.5 R … R + 1`` px per direction, then the ratio of its 25th to its
-    90th percentile over directions, both above the local background.
+    75th percentile over directions, both above the local background: a fibre through the
+    blob lights a few directions and moves neither; a fibre end or crossing lights only
+    those few, so the 25th percentile is background.
     """
     band = (r[None, :] >= 0.5 * radius_px[:, None]) & (r[None, :] <= radius_px[:, None] + 1)
     band[:, 1] |= ~band.any(axis=1)
     ang = (samples * band[:, :, None]).sum(axis=1) / band.sum(axis=1)[:, None]
-    lo, hi = np.percentile(ang, [25, 90], axis=1)
+    lo, hi = np.percentile(ang, [25, 75], axis=1)
     return (lo - background) / np.maximum(hi - background, 1e-12)
 
 
 def fit_diameters(frame: np.ndarray, rows: np.ndarray, cols: np.ndarray, *,
                   pixel_size_um: float, psf_sigma_um: float, sigma_z_um: float = np.inf,
-                  model: str = "shell",
-                  d_range_um: tuple[float, float] = (0.3, 3.6)) -> pd.DataFrame:
+                  model: str = "shell", d_range_um: tuple[float, float] = (0.3, 3.6),
+                  n_theta: int = 24) -> pd.DataFrame:
     """Diameters from the azimuthal median profile fitted with blurred model profiles.
 
     For each centre the profile ``P(r)`` is fitted as ``a · T_R(r) + b`` by weighted least
@@ -151,6 +153,8 @@ def fit_diameters(frame: np.ndarray, rows: np.ndarray, cols: np.ndarray, *,
         ``"auto"`` fits all and keeps, for the whole frame, the one with least residual.
     d_range_um : (float, float)
         Range of diameters searched.
+    n_theta : int
+        Directions sampled around each centre.
 
     Returns
     -------
@@ -171,7 +175,8 @@ def fit_diameters(frame: np.ndarray, rows: np.ndarray, cols: np.ndarray, *,
     for m in models:
         r, T = radial_templates(m, round(sig, 4), radii, round(r_max, 3),
                                 sigma_z_px=round(sigma_z_um / pixel_size_um, 4))
-        S = _polar_samples(frame, rows, cols, r) if rows.size else np.zeros((0, r.size, 1))
+        S = (_polar_samples(frame, rows, cols, r, n_theta) if rows.size
+             else np.zeros((0, r.size, 1)))
         P = np.median(S, axis=2)
         w = r + 0.5
         w = w / w.sum()
@@ -206,8 +211,8 @@ def fit_diameters(frame: np.ndarray, rows: np.ndarray, cols: np.ndarray, *,
 def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: float,
                       noise: float, sigma_z_um: float = np.inf, exclude: np.ndarray | None = None,
                       d_min_um: float = 0.5, d_max_um: float = 3.0, n_scales: int = 7,
-                      threshold: float = 5.0, min_snr: float = 2.0,
-                      min_roundness: float = 0.5, model: str = "shell") -> pd.DataFrame:
+                      threshold: float = 5.0, min_snr: float = 1.5,
+                      min_roundness: float = 0.55, model: str = "shell") -> pd.DataFrame:
     """Find migrasomes in one frame and measure them.
 
     Parameters
@@ -253,8 +258,9 @@ def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: 
     kw = dict(pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um, sigma_z_um=sigma_z_um,
               model=model,
               d_range_um=(0.6 * d_min_um, 1.2 * d_max_um))
-    fit = fit_diameters(frame, cand["row"].to_numpy(), cand["col"].to_numpy(), **kw)
-    # candidates with no round signal at all are not worth refining
+    fit = fit_diameters(frame, cand["row"].to_numpy(), cand["col"].to_numpy(), n_theta=12,
+                        **kw)
+    # candidates with no round signal at all are not worth refining (a coarse first look)
     hopeful = (fit["amplitude"].to_numpy() >= 0.5 * min_snr * noise) & (
         fit["roundness"].to_numpy() >= 0.5 * min_roundness)
     cand = cand[hopeful].reset_index(drop=True)

@@ -66,8 +66,8 @@ class Options:
     d_min_um: float = 0.5
     d_max_um: float = 3.0
     detect_threshold: float = 5.0
-    min_snr: float = 2.0
-    min_roundness: float = 0.5
+    min_snr: float = 1.5
+    min_roundness: float = 0.55
     model: str = "shell"
     wavelength_nm: float = 510.0
     numerical_aperture: float = 1.4

@@ -57,14 +57,11 @@ def analyze(
     quiet: bool = typer.Option(False, help="No progress bar, no table."),
 ) -> None:
     """Find cells, RFs and migrasomes in a movie; write tables, a summary and an overlay."""
-    import shutil
-    import tempfile
-
     from ..analysis import analyze_movie
     from ..analysis.overlay import overlay_figure, write_overlay_movie
     from ..analysis.pipeline import frames_of
     from ..analysis.summary import summarize_analysis
-    from ..results import replace_dir
+    from ..results import atomic_dir
 
     out = out or _default_out(movie)
     if not movie.exists():
@@ -83,9 +80,7 @@ def analyze(
     px = res.metadata["pixel_size_um"]
     n = int(res.metadata["n_frames"])
     show = n // 2
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_dir(out, overwrite=overwrite) as tmp:
         res.write_into(tmp)
         summary.to_frame().T.to_csv(tmp / "summary.csv", index=False)
         (tmp / "summary.json").write_text(summary.to_json(indent=2))
@@ -100,10 +95,6 @@ def analyze(
             frames, _ = frames_of(movie, channel=channel, pixel_size_um=pixel_size_um,
                                   frame_interval_min=frame_interval_min)
             write_overlay_movie(frames, res, tmp / "overlay.tif", pixel_size_um=px)
-        replace_dir(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     if not quiet:
         _print_series(f"{movie.name}: {n} frames → {out}", summary)
 
