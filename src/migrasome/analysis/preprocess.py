@@ -97,17 +97,7 @@ def upsample_to(image: np.ndarray, shape: tuple[int, int], factor: int, *,
     if order == 0:
         out = np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
         return out[: shape[0], : shape[1]]
-    rows = (np.arange(shape[0], dtype=np.float32) + 0.5) / factor - 0.5
-    cols = (np.arange(shape[1], dtype=np.float32) + 0.5) / factor - 0.5
-    r0 = np.clip(np.floor(rows).astype(int), 0, image.shape[0] - 1)
-    c0 = np.clip(np.floor(cols).astype(int), 0, image.shape[1] - 1)
-    r1 = np.minimum(r0 + 1, image.shape[0] - 1)
-    c1 = np.minimum(c0 + 1, image.shape[1] - 1)
-    fr = np.clip(rows - r0, 0, 1)[:, None]
-    fc = np.clip(cols - c0, 0, 1)[None, :]
-    top = image[r0][:, c0] * (1 - fc) + image[r0][:, c1] * fc
-    bot = image[r1][:, c0] * (1 - fc) + image[r1][:, c1] * fc
-    return (top * (1 - fr) + bot * fr).astype(np.float32)
+    return _resample(image, factor, 1, shape)
 
 
 def _resample(low: np.ndarray, f: int, g: int, shape: tuple[int, int]) -> np.ndarray:
