@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..results import Results
-from .tracking import first_time_sustained, link
+from .tracking import link
 
 __all__ = ["build_results"]
 
@@ -35,9 +35,25 @@ def _stack(per_frame: list[dict], key: str, dt: float) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _mode(s: pd.Series):
-    s = s.dropna()
-    return s.value_counts().index[0] if len(s) else np.nan
+def _group_mode(keys: pd.Series, values: pd.Series, valid: pd.Series) -> pd.Series:
+    """Most frequent valid value per key (ties: the smallest value), indexed by key."""
+    d = pd.DataFrame({"k": keys[valid].to_numpy(), "v": values[valid].to_numpy()})
+    if not len(d):
+        return pd.Series(dtype=values.dtype)
+    n = d.groupby(["k", "v"]).size().reset_index(name="n")
+    n = n.sort_values(["k", "n", "v"], ascending=[True, False, True], kind="stable")
+    return n.drop_duplicates("k").set_index("k")["v"]
+
+
+def _sustained_from(df: pd.DataFrame, key: str, flag: np.ndarray) -> pd.Series:
+    """Per key (rows sorted by key, then time): the first ``t_min`` from which ``flag``
+    stays True to the key's last row; NaN where its last row is False."""
+    pos = df.groupby(key).cumcount().to_numpy()
+    last_false = pd.Series(np.where(flag, -1, pos)).groupby(df[key].to_numpy()).max()
+    last_flag = pd.Series(flag).groupby(df[key].to_numpy()).last()
+    k = df[key].map(last_false + 1).to_numpy()
+    t = df.loc[pos == k].groupby(key)["t_min"].first()
+    return t.where(last_flag.reindex(t.index).to_numpy())
 
 
 def build_results(per_frame: list[dict], *, frame_interval_min: float, options: Any,
@@ -107,21 +123,21 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
                        "length_um", "attached"]].copy()
     fiber_frames["cell_id"] = bf["cell_id"].astype("int64")
     gb = bf.groupby("fiber_id")
-    rows = []
-    for fid, d in gb:
-        att = d["attached"].to_numpy(bool)
-        t = d["t_min"].to_numpy(float)
-        t_break = np.nan
-        if att.any():
-            t_break = first_time_sustained(t, ~att) if not att[-1] else np.nan
-        if np.isnan(t_break) and t[-1] < t_end - 1e-9:
-            t_break = t[-1] + dt
-        cid = _mode(d.loc[d["attached"], "cell_id"]) if att.any() else -1
-        rows.append((fid, -1 if pd.isna(cid) else int(cid), float(d["x0_um"].median()),
-                     float(d["y0_um"].median()), float(t[0]), t_break,
-                     float(d["length_um"].iloc[-1])))
-    fibers = pd.DataFrame(rows, columns=["fiber_id", "cell_id", "anchor_x_um", "anchor_y_um",
-                                         "t_form_min", "t_break_min", "length_um"])
+    att_any = gb["attached"].any()
+    t_first, t_last = gb["t_min"].first(), gb["t_min"].last()
+    # broken: from when it is no longer attached for good; unseen before the end: gone
+    t_break = _sustained_from(bf, "fiber_id", ~bf["attached"].to_numpy(bool))
+    t_break = t_break.reindex(t_first.index).where(att_any)
+    gone = t_break.isna() & (t_last < t_end - 1e-9)
+    t_break = t_break.where(~gone, t_last + dt)
+    cid = _group_mode(bf["fiber_id"], bf["cell_id"], bf["attached"].astype(bool))
+    fibers = pd.DataFrame({
+        "fiber_id": t_first.index.to_numpy(np.int64),
+        "cell_id": cid.reindex(t_first.index).fillna(-1).to_numpy(np.int64),
+        "anchor_x_um": gb["x0_um"].median().to_numpy(float),
+        "anchor_y_um": gb["y0_um"].median().to_numpy(float),
+        "t_form_min": t_first.to_numpy(float), "t_break_min": t_break.to_numpy(float),
+        "length_um": gb["length_um"].last().to_numpy(float)})
     fibers.insert(2, "parent_fiber_id", np.full(len(fibers), -1, np.int64))
     fiber_of = {(int(f), int(b)): int(i) for f, b, i in
                 zip(bf["frame"], bf["branch"], bf["fiber_id"])}
@@ -153,27 +169,33 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
     smooth = mf.groupby("migrasome_id")["diameter_um"].transform(
         lambda s: s.rolling(3, center=True, min_periods=1).median())
     mf["d_smooth"] = smooth
-    rows = []
-    for mid, d in mf.groupby("migrasome_id"):
-        t = d["t_min"].to_numpy(float)
-        att = d["attached"].to_numpy(bool)
-        ds = d["d_smooth"].to_numpy(float)
-        dmax = float(ds.max())
-        t_full = float(t[np.argmax(ds >= 0.9 * dmax)])
-        t_rel = first_time_sustained(t, ~att) if att.any() else np.nan
-        t_bd = t[-1] + dt if t[-1] < t_end - 1e-9 else np.nan
-        on = d[d["attached"]] if att.any() else d.iloc[:1]
-        cid = _mode(on["cell_id"][on["cell_id"] >= 0])
-        fid = _mode(on["fiber_id"][on["fiber_id"] >= 0])
-        site = _mode(d["site_type"][d["site_type"] != ""])
-        rows.append((mid, -1 if pd.isna(cid) else int(cid), -1 if pd.isna(fid) else int(fid),
-                     float(d["x_um"].median()), float(d["y_um"].median()),
-                     "unknown" if pd.isna(site) else site, float(t[0]), float(t[0]), t_full,
-                     t_rel, t_bd, dmax, len(d)))
-    migrasomes = pd.DataFrame(rows, columns=[
-        "migrasome_id", "cell_id", "fiber_id", "x_um", "y_um", "site_type", "t_nucleation_min",
-        "t_growth_onset_min", "t_full_size_min", "t_release_min", "t_breakdown_min",
-        "max_diameter_um", "n_frames"])
+    g = mf.groupby("migrasome_id")
+    t_first, t_last = g["t_min"].first(), g["t_min"].last()
+    dmax = g["d_smooth"].max()
+    reached = mf["d_smooth"].to_numpy() >= 0.9 * mf["migrasome_id"].map(dmax).to_numpy()
+    t_full = mf.loc[reached].groupby("migrasome_id")["t_min"].first()
+    att = mf["attached"].to_numpy(bool)
+    t_rel = _sustained_from(mf, "migrasome_id", ~att).where(g["attached"].any())
+    t_bd = (t_last + dt).where(t_last < t_end - 1e-9)
+    # cell and fibre from the sightings on an RF (or the first sighting if never on one)
+    first = g.cumcount().to_numpy() == 0
+    never = ~mf["migrasome_id"].map(g["attached"].any()).to_numpy(bool)
+    on = pd.Series(att | (first & never))
+    cid = _group_mode(mf["migrasome_id"], mf["cell_id"], on & (mf["cell_id"] >= 0))
+    fid = _group_mode(mf["migrasome_id"], mf["fiber_id"], on & (mf["fiber_id"] >= 0))
+    site = _group_mode(mf["migrasome_id"], mf["site_type"], mf["site_type"].fillna("") != "")
+    ids = t_first.index
+    migrasomes = pd.DataFrame({
+        "migrasome_id": ids.to_numpy(np.int64),
+        "cell_id": cid.reindex(ids).fillna(-1).to_numpy(np.int64),
+        "fiber_id": fid.reindex(ids).fillna(-1).to_numpy(np.int64),
+        "x_um": g["x_um"].median().to_numpy(float), "y_um": g["y_um"].median().to_numpy(float),
+        "site_type": site.reindex(ids).fillna("unknown").to_numpy(object),
+        "t_nucleation_min": t_first.to_numpy(float), "t_growth_onset_min": t_first.to_numpy(float),
+        "t_full_size_min": t_full.reindex(ids).to_numpy(float),
+        "t_release_min": t_rel.reindex(ids).to_numpy(float),
+        "t_breakdown_min": t_bd.to_numpy(float), "max_diameter_um": dmax.to_numpy(float),
+        "n_frames": g.size().to_numpy(np.int64)})
     meta = dict(metadata)
     meta["n_frames"] = n_frames
     meta["noise_sigma"] = [float(d["noise"]) for d in per_frame]
