@@ -18,7 +18,11 @@ The steps are usable one by one, each taking a 2-D frame first:
 ``overlay``     figures and movies for checking by eye
 """
 
-from .compare import compare_results, match_frames
-from .pipeline import Options, analyze_frame, analyze_movie
+from ..extras import require
+
+require("analysis", "skimage", "skan")
+
+from .compare import compare_results, match_frames  # noqa: E402
+from .pipeline import Options, analyze_frame, analyze_movie  # noqa: E402
 
 __all__ = ["analyze_movie", "analyze_frame", "Options", "compare_results", "match_frames"]

@@ -57,6 +57,7 @@ def analyze(
     quiet: bool = typer.Option(False, help="No progress bar, no table."),
 ) -> None:
     """Find cells, RFs and migrasomes in a movie; write tables, a summary and an overlay."""
+    _require_analysis()
     from ..analysis import analyze_movie
     from ..analysis.overlay import overlay_figure, write_overlay_movie
     from ..analysis.pipeline import frames_of
@@ -99,6 +100,15 @@ def analyze(
         _print_series(f"{movie.name}: {n} frames → {out}", summary)
 
 
+def _require_analysis() -> None:
+    from ..extras import MissingExtraError, require
+
+    try:
+        require("analysis")
+    except MissingExtraError as e:
+        _fail(str(e))
+
+
 @app.command()
 def compare(
     detected: Path = typer.Argument(..., help="Results folder written by `migrasome analyze`."),
@@ -110,6 +120,7 @@ def compare(
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the scores here."),
 ) -> None:
     """Score detections against truth: precision, recall, F1, diameter and count errors."""
+    _require_analysis()
     from ..analysis import compare_results
     from ..results import load_results
 

@@ -36,6 +36,12 @@ def render(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing movie."),
 ) -> None:
     """Render a simulation as a TSPAN4-GFP time-lapse (OME-TIFF or OME-Zarr) with its truth."""
+    from ..extras import MissingExtraError, require
+
+    try:
+        require("imaging")
+    except MissingExtraError as e:
+        _fail(str(e))
     from ..results import load_results
     from ..imaging import render_movie, truth_path, write_movie
 

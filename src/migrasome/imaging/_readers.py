@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from ..extras import require
+
 __all__ = ["Source", "open_source", "axis_roles"]
 
 _LENGTH_UM = {"µm": 1.0, "um": 1.0, "micron": 1.0, "microns": 1.0, "micrometer": 1.0,
@@ -156,6 +158,7 @@ def open_source(path: str | os.PathLike) -> Source:
 
 
 def _open_tiff(path: Path) -> Source:
+    require("imaging")
     import tifffile
     import zarr
 
@@ -252,6 +255,7 @@ def _tiff_calibration(tf, series) -> dict:
 
 
 def _open_zarr(path: Path) -> Source:
+    require("imaging", "zarr")
     import zarr
 
     try:

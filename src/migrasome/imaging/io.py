@@ -21,6 +21,7 @@ import numpy as np
 from ..results import load_results, replace_dir
 from ._readers import Source, open_source
 from .movie import Movie
+from ..extras import require
 
 __all__ = ["write_movie", "read_movie", "iter_frames", "movie_info", "truth_path"]
 
@@ -104,6 +105,7 @@ def write_movie(movie: Movie, path: str | os.PathLike, *, overwrite: bool = Fals
 
 
 def _write_tiff(movie: Movie, tmp: Path, extra: dict) -> None:
+    require("imaging", "tifffile")
     import tifffile
 
     meta = {
@@ -121,6 +123,7 @@ def _write_tiff(movie: Movie, tmp: Path, extra: dict) -> None:
 
 
 def _write_zarr(movie: Movie, tmp: Path, extra: dict) -> None:
+    require("imaging", "zarr")
     import zarr
 
     T, C, Y, X = movie.data.shape
