@@ -7,15 +7,10 @@ from typing import Optional
 
 import typer
 
-from ._app import app
+from ._app import app, fail
 
 _BAD_INPUT = (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError,
               IsADirectoryError, TypeError, PermissionError)
-
-
-def _fail(msg: str) -> None:
-    typer.echo(f"error: {msg}", err=True)
-    raise typer.Exit(code=2)
 
 
 def _default_out(movie: Path) -> Path:
@@ -66,17 +61,17 @@ def analyze(
 
     out = out or _default_out(movie)
     if not movie.exists():
-        _fail(f"{movie}: no such file or folder")
+        fail(f"{movie}: no such file or folder")
     if out.exists() and not overwrite:
-        _fail(f"{out} exists; pass --overwrite to replace it")
+        fail(f"{out} exists; pass --overwrite to replace it")
     try:
         res = analyze_movie(movie, pixel_size_um=pixel_size_um,
                             frame_interval_min=frame_interval_min, channel=channel,
                             progress=not quiet)
     except _BAD_INPUT as e:
-        _fail(str(e))
+        fail(str(e))
     except OSError as e:
-        _fail(f"{movie}: cannot read: {e}")
+        fail(f"{movie}: cannot read: {e}")
     summary = summarize_analysis(res)
     px = res.metadata["pixel_size_um"]
     n = int(res.metadata["n_frames"])
@@ -106,7 +101,7 @@ def _require_analysis() -> None:
     try:
         require("analysis")
     except MissingExtraError as e:
-        _fail(str(e))
+        fail(str(e))
 
 
 @app.command()
@@ -134,9 +129,9 @@ def compare(
         scores = compare_results(det, tru, min_diameter_um=min_diameter_um,
                                  tolerance_um=tolerance_um)
     except _BAD_INPUT as e:
-        _fail(str(e))
+        fail(str(e))
     except OSError as e:
-        _fail(f"cannot read results: {e}")
+        fail(f"cannot read results: {e}")
     if json_out is not None:
         json_out.write_text(scores.to_json(indent=2))
     _print_series(f"{detected.name} vs {truth.name}", scores)

@@ -7,12 +7,7 @@ from typing import Optional
 
 import typer
 
-from ._app import app
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"Error: {message}", err=True)
-    raise typer.Exit(code=2)
+from ._app import app, fail
 
 
 @app.command()
@@ -41,27 +36,27 @@ def render(
     try:
         require("imaging")
     except MissingExtraError as e:
-        _fail(str(e))
+        fail(str(e))
     from ..results import load_results
     from ..imaging import render_movie, truth_path, write_movie
 
     try:
         truth_path(out)  # checks the suffix before any work
     except ValueError as e:
-        _fail(f"--out: {e}")
+        fail(f"--out: {e}")
     if out.exists() and not overwrite:
-        _fail(f"--out: {out} exists; pass --overwrite to replace it")
+        fail(f"--out: {out} exists; pass --overwrite to replace it")
     field = None
     if fov is not None:
         try:
             field = tuple(float(v) for v in fov.split(","))
             assert len(field) == 4
         except (ValueError, AssertionError):
-            _fail(f"--fov {fov!r}: give four numbers 'x0,y0,width,height' in µm")
+            fail(f"--fov {fov!r}: give four numbers 'x0,y0,width,height' in µm")
     try:
         results = load_results(results_dir)
     except Exception as e:  # missing folder, damaged Parquet, schema mismatch
-        _fail(f"RESULTS_DIR {results_dir}: cannot read the results: {e}")
+        fail(f"RESULTS_DIR {results_dir}: cannot read the results: {e}")
     opt = {"pixel_size_um": "--pixel-size-um", "frame_interval_min": "--frame-interval-min",
            "wavelength_nm": "--wavelength-nm", "numerical_aperture": "--na",
            "modality": "--modality", "snr": "--snr", "background_photons":
@@ -79,11 +74,11 @@ def render(
             if msg.startswith(name):
                 msg = flag + msg[len(name):]
                 break
-        _fail(msg)
+        fail(msg)
     try:
         path = write_movie(movie, out, overwrite=overwrite)
     except (FileExistsError, OSError, ValueError) as e:
-        _fail(str(e))
+        fail(str(e))
     T, C, Y, X = movie.shape
     typer.echo(f"movie: {path}  ({T} frames x {C} channel(s) x {Y}x{X} px, "
                f"{movie.pixel_size_um:g} µm/px, {movie.frame_interval_min:g} min/frame, "

@@ -7,12 +7,7 @@ from typing import Optional
 
 import typer
 
-from ._app import app
-
-
-def _fail(msg: str) -> None:
-    typer.echo(f"Error: {msg}", err=True)
-    raise typer.Exit(code=2)
+from ._app import app, fail
 
 
 def _positive(name: str, value: Optional[float], upper: Optional[float] = None) -> None:
@@ -20,7 +15,7 @@ def _positive(name: str, value: Optional[float], upper: Optional[float] = None) 
         return
     if not value > 0 or (upper is not None and value > upper):
         rng = "> 0" + (f" and ≤ {upper:g}" if upper is not None else "")
-        _fail(f"{name} {value!r} is out of range: must be {rng}")
+        fail(f"{name} {value!r} is out of range: must be {rng}")
 
 
 def _save(fig, out: Path) -> None:
@@ -66,13 +61,13 @@ def shape(
     _positive("--domain-area-r0sq", domain_area_r0sq)
     _positive("--tube-length-r0", tube_length_r0)
     if line_tension < 0:
-        _fail(f"--line-tension {line_tension!r} is out of range: must be ≥ 0")
+        fail(f"--line-tension {line_tension!r} is out of range: must be ≥ 0")
     if tube not in ("infinite", "finite"):
-        _fail(f"--tube {tube!r} is not allowed: choose 'infinite' or 'finite'")
+        fail(f"--tube {tube!r} is not allowed: choose 'infinite' or 'finite'")
     if domain_area_um2 is not None and domain_area_r0sq is not None:
-        _fail("give only one of --domain-area-um2 and --domain-area-r0sq")
+        fail("give only one of --domain-area-um2 and --domain-area-r0sq")
     if out.suffix.lower() not in (".png", ".pdf", ".svg"):
-        _fail(f"--out {str(out)!r}: the file must end in .png, .pdf or .svg")
+        fail(f"--out {str(out)!r}: the file must end in .png, .pdf or .svg")
 
     import matplotlib
 
@@ -84,10 +79,10 @@ def shape(
 
     if diagram:
         if n_area < 2 or n_kappa < 2:
-            _fail(f"--n-area {n_area} and --n-kappa {n_kappa} must both be ≥ 2")
+            fail(f"--n-area {n_area} and --n-kappa {n_kappa} must both be ≥ 2")
         _positive("--area-max-r0sq", area_max_r0sq, 1e5)
         if not kappa_max > 1:
-            _fail(f"--kappa-max {kappa_max!r} is out of range: must be > 1 and ≤ 1e4")
+            fail(f"--kappa-max {kappa_max!r} is out of range: must be > 1 and ≤ 1e4")
         from rich.progress import Progress
 
         areas = np.geomspace(10.0, max(area_max_r0sq, 20.0), n_area)
@@ -122,7 +117,7 @@ def shape(
                        tension_pN_per_um=tension_pN_per_um, gaussian_jump=gaussian_jump,
                        line_tension=line_tension, tube=tube, tube_length_r0=tube_length_r0)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     lines = [
         f"tube                 {s.tube}" + (f" (length {s.tube_length_r0:g} r0)"
                                             if s.tube == "finite" else ""),

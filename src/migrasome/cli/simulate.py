@@ -7,17 +7,9 @@ from typing import List, Optional
 
 import typer
 
-from ._app import app
+from ._app import app, fail
 
 DEFAULT_PRESET = "nrk-fibronectin"
-
-
-def fail(message: str) -> None:
-    """Print a clear error and exit with code 2 (bad input)."""
-    from rich.console import Console
-
-    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code=2)
 
 
 @app.command()
