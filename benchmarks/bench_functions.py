@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from migrasome.function_params import CargoParams
+from migrasome.parameters import CargoParams
 from migrasome.sim import cargo as cg
 from migrasome.sim import field as fl
 from migrasome.sim.state import Pool

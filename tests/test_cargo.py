@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from migrasome.function_params import CargoParams
+from migrasome.codes import Fate
+from migrasome.parameters import CargoParams
 from migrasome.sim import cargo as cg
 from migrasome.sim import field as fl
 from migrasome.sim.state import Pool
@@ -154,7 +155,7 @@ def test_uptake_needs_a_cell_nearby_and_translation_is_delayed():
         cg.settle(sites, fate > 0, fate, tk, SPECIES, led, float(step))
         cg.translate(cells, p, 1.0, rng, led)
         pending.append(cells["mrna_pending"][0]); prot_t.append(cells["mrna_translated"][0])
-    up = sites["fate"] == cg.FATE["uptake"]
+    up = sites["fate"] == Fate.UPTAKE
     assert up[:200].mean() > 0.99 and not up[200:].any()
     assert cells["received_protein_au"][0] == pytest.approx(sites["protein_au"][:200].sum())
     # mRNA translated with a mean delay of 4 h: after ~6 h most, not all, is protein

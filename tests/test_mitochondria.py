@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from migrasome.function_params import MitochondriaParams
+from migrasome.parameters import MitochondriaParams
 from migrasome.sim import mitochondria as mt
 from migrasome.sim.cargo import Ledger
 from migrasome.sim.state import Pool

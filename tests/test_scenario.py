@@ -1,6 +1,6 @@
 import pytest
 
-from migrasome.params import sources_table
+from migrasome.parameters import sources_table
 from migrasome.perturbations import PERTURBATIONS, apply_perturbations
 from migrasome.scenario import Scenario, ScenarioError, list_presets, load_preset
 

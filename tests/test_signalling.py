@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from migrasome.function_params import EmbryoParams, InjectionParams, RecipientParams
+from migrasome.codes import Stage
+from migrasome.parameters import EmbryoParams, InjectionParams, RecipientParams
 from migrasome.sim import field as fl
 from migrasome.sim import signalling as sg
 from migrasome.sim.state import Pool
@@ -74,7 +75,7 @@ def test_injection_adds_released_migrasomes():
                              "diameter_um": float, "fate": np.int64, "injected": bool,
                              "t_release_min": float})
     ids = sg.inject_migrasomes(sites, InjectionParams(n_migrasomes=50), 100, 100, 5.0, rng,
-                               400, 400, 4)
+                               400, 400)
     assert len(ids) == 50 and (sites["cell_id"] == -1).all() and sites["injected"].all()
-    assert not sites["attached"].any() and (sites["stage"] == 4).all()
+    assert not sites["attached"].any() and (sites["stage"] == Stage.RELEASED).all()
     assert abs(sites["x_um"].mean() - 100) < 15

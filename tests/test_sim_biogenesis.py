@@ -65,13 +65,6 @@ def test_size_comes_from_the_membrane_mechanics(day_run):
     assert stable.all()
 
 
-def test_relaxation_is_exact_for_any_time_step():
-    x = bio._relax(0.0, 1.0, 0.1, 10.0)
-    assert x == pytest.approx(1 - np.exp(-1.0))
-    two = bio._relax(bio._relax(0.0, 1.0, 0.1, 5.0), 1.0, 0.1, 5.0)
-    assert two == pytest.approx(x)
-
-
 @pytest.mark.parametrize("names, field, compare", [
     (["SMS2-KD"], "sm_delay", "later"),
     (["MbCD"], "enrich", "lower"),

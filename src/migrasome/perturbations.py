@@ -8,11 +8,26 @@ written to ``dose_path`` after the perturbation's own changes.
 
 from __future__ import annotations
 
-from .function_params import FUNCTION_PERTURBATIONS
-from .params import Perturbation
-from .scenario import Scenario, ScenarioError, _get_path, _set_path
+from dataclasses import dataclass, field
+
+from .parameters import ScenarioError, get_path, set_path
+from .scenario import Scenario
 
 __all__ = ["Perturbation", "PERTURBATIONS", "apply_perturbations", "list_perturbations"]
+
+
+@dataclass(frozen=True)
+class Perturbation:
+    """A named change of scenario inputs: ``scale`` multiplies, ``set`` replaces; with a
+    ``dose_path`` it takes ``NAME:VALUE`` and writes the value there."""
+
+    name: str
+    description: str
+    source: str
+    scale: dict[str, float] = field(default_factory=dict)
+    set: dict[str, object] = field(default_factory=dict)
+    dose_path: str | None = None
+    dose_unit: str = ""
 
 
 _P = Perturbation
@@ -77,9 +92,25 @@ _BUILTIN = [
        dose_path="ecm.concentration_ug_per_ml", dose_unit="µg/ml"),
     _P("uncoated", "uncoated glass", "Wu 2017 J Cell Biol (≈0 migrasomes)",
        set={"ecm.coating": "uncoated", "ecm.concentration_ug_per_ml": 0.0}),
+    # function modules (MODEL.md §5)
+    _P("CCCP", "mitochondrial uncoupler CCCP at a dose, µM (CCCP:2 mild, "
+       "CCCP:10 strong)", "Jiao 2021 Cell (mild stress → mitocytosis; 10 µM → "
+       "little migration, mitophagy)", set={"mitochondria.enabled": True},
+       dose_path="mitochondria.cccp_uM", dose_unit="µM"),
+    _P("migrasome-injection", "WT migrasomes injected beneath the shield "
+       "(migrasome-injection:N, default 50)",
+       "Jiang 2019 Nat Cell Biol (injection rescues mutant organ defects); "
+       "number assumed", set={"signalling.injection.n_migrasomes": 50},
+       dose_path="signalling.injection.n_migrasomes", dose_unit="migrasomes"),
+    _P("no-rupture", "released migrasomes do not rupture (no MDNPs)",
+       "assumed: a control for Ma Y. 2023 MDNP release",
+       set={"cargo.rupture_per_min": 0.0}),
+    _P("no-uptake", "recipient cells do not take up migrasomes",
+       "assumed: a control for Zhu 2021 lateral transfer",
+       set={"cargo.uptake_per_min": 0.0}),
 ]
 
-PERTURBATIONS: dict[str, Perturbation] = {p.name: p for p in _BUILTIN + list(FUNCTION_PERTURBATIONS)}
+PERTURBATIONS: dict[str, Perturbation] = {p.name: p for p in _BUILTIN}
 
 
 def list_perturbations() -> dict[str, Perturbation]:
@@ -113,10 +144,10 @@ def apply_perturbations(scenario: Scenario, names: list[str] | tuple[str, ...]) 
     for spec in names:
         p, dose = _parse(spec)
         for path, factor in p.scale.items():
-            _set_path(data, path, _get_path(data, path) * factor)
+            set_path(data, path, get_path(data, path) * factor)
         for path, value in p.set.items():
-            _set_path(data, path, value)
+            set_path(data, path, value)
         if dose is not None:
-            _set_path(data, p.dose_path, dose)
+            set_path(data, p.dose_path, dose)
     data["perturbations"] = list(scenario.perturbations) + list(names)
     return Scenario.from_dict(data, origin=f"{scenario.name} + {', '.join(names)}")

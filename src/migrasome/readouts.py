@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .results import MIN_MIGRASOME_DIAMETER_UM
+from .schema import MIN_MIGRASOME_DIAMETER_UM
 
 __all__ = ["summarize", "counts_over_time", "steady_frames"]
 

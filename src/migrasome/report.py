@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 
 from .readouts import counts_over_time
-from .results import MIN_MIGRASOME_DIAMETER_UM, Results, atomic_dir
+from .files import atomic_dir
+from .results import Results
+from .schema import MIN_MIGRASOME_DIAMETER_UM
 
 __all__ = ["make_figures", "write_report", "save_run"]
 
@@ -186,7 +188,7 @@ def write_report(results: Results, folder: str | Path, figures: list[Path]) -> P
                    for p in figures)
     params = ""
     if "scenario" in meta:
-        from .params import sources_table
+        from .parameters import sources_table
         from .scenario import Scenario
 
         rows = sources_table(Scenario.from_dict(meta["scenario"]))

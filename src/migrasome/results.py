@@ -1,6 +1,6 @@
 """Results: the tables a simulation records and an analysis measures, and their files.
 
-One schema serves both sides (see ``docs/schema.md``): a simulation writes the truth into
+One schema (``migrasome.schema``) serves both sides: a simulation writes the truth into
 these tables, ``migrasome analyze`` fills the same tables from pixels, and
 ``migrasome compare`` scores one against the other.
 
@@ -20,111 +20,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-__all__ = ["Results", "SCHEMA", "load_results", "empty_table", "validate_table", "atomic_dir"]
+from .files import atomic_dir, json_default
+from .readouts import summarize
+from .schema import MIN_MIGRASOME_DIAMETER_UM, SCHEMA, empty_table, validate_table
 
-#: Required columns and dtypes of each table. Extra columns are allowed and kept.
-SCHEMA: dict[str, dict[str, str]] = {
-    "cells": {
-        "cell_id": "int64",
-        "cell_type": "object",
-        "radius_um": "float64",
-    },
-    "tracks": {
-        "cell_id": "int64",
-        "frame": "int64",
-        "t_min": "float64",
-        "x_um": "float64",
-        "y_um": "float64",
-        "polarity_rad": "float64",
-        "speed_um_per_min": "float64",
-        "rear_width_um": "float64",
-    },
-    "fibers": {
-        "fiber_id": "int64",
-        "cell_id": "int64",
-        "parent_fiber_id": "int64",  # -1: attached to the cell rear; else joins that fibre
-        "anchor_x_um": "float64",  # the distal adhesion (a tip of the RF network)
-        "anchor_y_um": "float64",
-        "t_form_min": "float64",
-        "t_break_min": "float64",  # NaN: never broke during the run
-        "length_um": "float64",  # at breakage, or at the end of the run
-    },
-    "fiber_frames": {
-        "fiber_id": "int64",
-        "frame": "int64",
-        "t_min": "float64",
-        "x0_um": "float64",  # distal end (the adhesion)
-        "y0_um": "float64",
-        "x1_um": "float64",  # proximal end (cell rear, or the junction on the parent)
-        "y1_um": "float64",
-        "length_um": "float64",
-        "attached": "bool",  # still connected to its cell
-    },
-    "migrasomes": {
-        "migrasome_id": "int64",
-        "cell_id": "int64",
-        "fiber_id": "int64",
-        "x_um": "float64",
-        "y_um": "float64",
-        "site_type": "object",  # "tip" or "branch"
-        "t_nucleation_min": "float64",
-        "t_growth_onset_min": "float64",
-        "t_full_size_min": "float64",
-        "t_release_min": "float64",
-        "t_breakdown_min": "float64",
-        "max_diameter_um": "float64",
-    },
-    "migrasome_frames": {
-        "migrasome_id": "int64",
-        "frame": "int64",
-        "t_min": "float64",
-        "x_um": "float64",
-        "y_um": "float64",
-        "diameter_um": "float64",
-        "attached": "bool",
-    },
-}
-
-#: Smallest swelling counted as a migrasome (MODEL.md §4: diameter 0.5–3 µm).
-MIN_MIGRASOME_DIAMETER_UM = 0.5
-
-
-def empty_table(name: str) -> pd.DataFrame:
-    """An empty table with the columns and dtypes of ``SCHEMA[name]``."""
-    cols = SCHEMA[name]
-    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in cols.items()})
-
-
-def validate_table(name: str, df: pd.DataFrame) -> pd.DataFrame:
-    """Check that ``df`` carries the columns of ``SCHEMA[name]`` and cast them.
-
-    Raises
-    ------
-    ValueError
-        Naming the table and the missing columns.
-    """
-    if name not in SCHEMA:
-        return df
-    missing = [c for c in SCHEMA[name] if c not in df.columns]
-    if missing:
-        raise ValueError(
-            f"table {name!r} lacks columns {missing}; required: {list(SCHEMA[name])}"
-        )
-    out = df.copy()
-    for c, d in SCHEMA[name].items():
-        if str(out[c].dtype) != d:
-            out[c] = out[c].astype(d)
-    return out
+__all__ = ["Results", "SCHEMA", "MIN_MIGRASOME_DIAMETER_UM", "load_results", "empty_table",
+           "validate_table", "atomic_dir"]
 
 
 @dataclass
@@ -163,8 +70,6 @@ class Results:
 
     def summary(self) -> pd.Series:
         """The read-outs an experimentalist reports, as a Series (see ``migrasome.readouts``)."""
-        from .readouts import summarize
-
         return summarize(self)
 
     # -- files -----------------------------------------------------------------------------
@@ -190,57 +95,7 @@ class Results:
             df.to_parquet(folder / f"{name}.parquet", index=False)
         meta = dict(self.metadata)
         meta["tables"] = sorted(self.tables)
-        (folder / "metadata.json").write_text(json.dumps(meta, indent=2, default=_json_default))
-
-
-@contextmanager
-def atomic_dir(path: str | os.PathLike, *, overwrite: bool = False):
-    """Yield a temporary folder beside ``path``; move it to ``path`` if the block completes.
-
-    On any exception (an interrupt included) the temporary folder is removed and ``path``
-    is left as it was.
-
-    Raises
-    ------
-    FileExistsError
-        If ``path`` exists and ``overwrite`` is False.
-    """
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; choose another path or overwrite "
-                              "(CLI: --overwrite)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
-        yield tmp
-        replace_dir(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def replace_dir(tmp: Path, path: Path) -> None:
-    """Move the finished folder ``tmp`` to ``path``, replacing whatever was there."""
-    if path.exists():
-        old = path.with_name(f".{path.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(path, old)
-        os.replace(tmp, path)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, path)
-
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, (np.integer,)):
-        return int(o)
-    if isinstance(o, (np.floating,)):
-        return float(o)
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, Path):
-        return str(o)
-    raise TypeError(f"not JSON-serialisable: {type(o).__name__}")
+        (folder / "metadata.json").write_text(json.dumps(meta, indent=2, default=json_default))
 
 
 def load_results(path: str | os.PathLike) -> Results:

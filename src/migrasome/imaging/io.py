@@ -18,10 +18,11 @@ from typing import Iterator
 
 import numpy as np
 
-from ..results import load_results, replace_dir
+from ..extras import require
+from ..files import json_default, replace_dir
+from ..results import load_results
 from ._readers import Source, open_source
 from .movie import Movie
-from ..extras import require
 
 __all__ = ["write_movie", "read_movie", "iter_frames", "movie_info", "truth_path"]
 
@@ -113,7 +114,7 @@ def _write_tiff(movie: Movie, tmp: Path, extra: dict) -> None:
         "PhysicalSizeX": movie.pixel_size_um, "PhysicalSizeXUnit": "µm",
         "PhysicalSizeY": movie.pixel_size_um, "PhysicalSizeYUnit": "µm",
         "Channel": {"Name": list(movie.channel_names)},
-        "Description": json.dumps(extra, default=_json_default),
+        "Description": json.dumps(extra, default=json_default),
     }
     if movie.frame_interval_min is not None:
         meta.update(TimeIncrement=movie.frame_interval_min, TimeIncrementUnit="min")
@@ -152,15 +153,7 @@ def _write_zarr(movie: Movie, tmp: Path, extra: dict) -> None:
     }]
     g.attrs["omero"] = {"version": "0.4",
                         "channels": [{"label": c, "active": True} for c in movie.channel_names]}
-    g.attrs["migrasome"] = json.loads(json.dumps(extra, default=_json_default))
-
-
-def _json_default(o):
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    return str(o)
+    g.attrs["migrasome"] = json.loads(json.dumps(extra, default=json_default))
 
 
 def _calibrated(src: Source, pixel_size_um, frame_interval_min, need_pixel: bool = True

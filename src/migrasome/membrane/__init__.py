@@ -5,14 +5,14 @@
 interpolates a table of ``solve_tube`` results, see ``membrane.table``).
 """
 
-from .swelling import (
+from .physics import (
     KT_PN_UM,
     swelling_diameter_closed_form_um,
-    swelling_diameter_um,
     swelling_energy_closed_form,
     tube_force_pN,
     tube_radius_um,
 )
+from .swelling import swelling_diameter_um
 from .table import build_swelling_table, load_swelling_table, lookup_swelling, phase_diagram
 from .tube import TubeShape, solve_tube
 

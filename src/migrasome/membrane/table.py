@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .tube import solve_tube
+
 __all__ = ["phase_diagram", "build_swelling_table", "load_swelling_table", "lookup_swelling",
            "TABLE_AREA_RANGE_R0SQ", "TABLE_KAPPA_RATIO_RANGE"]
 
@@ -45,8 +47,6 @@ def phase_diagram(areas_r0sq, kappa_ratios, *, progress=None, **solve_kw) -> dic
         ``area_r0sq``, ``kappa_ratio``, ``bulge_radius_r0``, ``energy_kappa``,
         ``domain_length_r0``, ``bulge_exists``, ``bulge_stable``, ``converged``.
     """
-    from .tube import solve_tube
-
     areas = np.asarray(areas_r0sq, float)
     rhos = np.asarray(kappa_ratios, float)
     shape = (len(rhos), len(areas))

@@ -14,7 +14,7 @@ import numpy as np
 
 from .discrete import F0, geometry, make_mesh
 from .solver import initial_psi, relax
-from .swelling import KT_PN_UM, tube_radius_um
+from .physics import KT_PN_UM, tube_radius_um
 
 __all__ = ["TubeShape", "solve_tube", "MAX_DOMAIN_AREA_R0SQ", "BULGE_THRESHOLD"]
 

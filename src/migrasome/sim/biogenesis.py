@@ -24,17 +24,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..codes import SiteType, Stage
 from ..membrane import swelling_diameter_um
 from .fibers import tetraspanin_level
-from .motility import SITE_INTEGRIN, ecm_ligand
+from .foci import FocusGrid
+from .kinetics import hill_norm, relax
+from .motility import MOTOR_HALF, ecm_ligand, reference_scenario, site_pairing
 
-__all__ = ["SITE_COLUMNS", "STAGE", "SiteRates", "site_rates", "new_site_values",
-           "step_sites", "TIP", "BRANCH"]
-
-TIP, BRANCH = 0, 1
-#: Stages of a site. Aborted sites never became migrasomes.
-STAGE = {"nucleating": 0, "maturing": 1, "expanding": 2, "full": 3, "released": 4,
-         "aborted": -1, "gone": 5}
+__all__ = ["SITE_COLUMNS", "SiteRates", "site_rates", "new_site_values", "new_sites",
+           "step_sites", "ROCK1_HALF"]
 
 SITE_COLUMNS = {
     "cell_id": np.int64, "fiber_id": np.int64, "site_type": np.int64, "stage": np.int64,
@@ -59,6 +57,9 @@ SIGMA_ENRICH = 1.2
 ENRICH_THRESHOLD = 1.0
 #: Half-saturation constants of the recruitment chain, relative levels (assumed).
 K_PIP2, K_RAB35 = 1.0, 1.5
+#: ROCK1 activity at which the site's integrin clustering is half-saturated, relative to wild
+#: type (assumed: as for the motors; Lu 2020, ROCK1 inhibition blocks migrasomes).
+ROCK1_HALF = MOTOR_HALF
 
 
 class SiteRates:
@@ -69,17 +70,18 @@ class SiteRates:
         self.p = b
         self.pip2_target = m.PIP5K1A
         # integrin cluster the paired integrin can form at WT Rab35: α·β1·ECM·ROCK1, relative
-        # to NRK α5 on 10 µg/ml fibronectin (ROCK1 governs adhesion to FN, Lu 2020)
-        pairs = SITE_INTEGRIN[scenario.ecm.coating]
-        pairing = sum(min(getattr(m, a), m.ITGB1) * k for a, k in pairs.items())
-        rock = float(m.ROCK1**2 * 1.09 / (m.ROCK1**2 + 0.09))
-        self.anchor_target = pairing * ecm_ligand(scenario) / 0.5 * rock
+        # to the reference (WT α5 on 10 µg/ml fibronectin; ROCK1 governs adhesion to FN,
+        # Lu 2020)
+        ref = reference_scenario(scenario)
+        ref_anchor = site_pairing(ref) * ecm_ligand(ref)
+        rock = float(hill_norm(m.ROCK1, ROCK1_HALF, 2))
+        self.anchor_target = site_pairing(scenario) * ecm_ligand(scenario) / ref_anchor * rock
         self.rab35 = m.Rab35
         t = tetraspanin_level(scenario)
         kc, nc = b.cholesterol_half, b.cholesterol_hill
         c = m.cholesterol
         ht = t**b.tetraspanin_exponent
-        hc = (c**nc / (c**nc + kc**nc)) * (1 + kc**nc)
+        hc = hill_norm(c, kc, nc)
         self.enrich_target = ht * hc  # 1 at wild type
         self.area_scale = b.domain_area_um2 * np.sqrt(max(t, 0.0))
         self.sms2 = m.SMS2
@@ -87,6 +89,48 @@ class SiteRates:
 
 def site_rates(scenario) -> SiteRates:
     return SiteRates(scenario)
+
+
+def new_sites(fibers, fiber_ids: np.ndarray, branch: np.ndarray, jx: np.ndarray,
+              jy: np.ndarray, foci: FocusGrid, rng: np.random.Generator,
+              scenario) -> dict[str, np.ndarray]:
+    """The sites that new fibres bring: one at each new fibre's adhesion (a tip) and one at
+    each new junction (a branch point).
+
+    Parameters
+    ----------
+    fibers : Pool
+        The fibres, the new ones included.
+    fiber_ids : ndarray of int, shape (n,)
+        Ids of the fibres made in this step.
+    branch : ndarray of bool, shape (n,)
+        Which of them joined another fibre.
+    jx, jy : ndarray, shape (n,)
+        Junction positions, µm (NaN for root fibres).
+    foci : FocusGrid
+        The SMS2 foci on the substrate.
+    rng : numpy.random.Generator
+    scenario : Scenario
+
+    Returns
+    -------
+    dict of str to ndarray
+        Column values of the new sites (empty dict when there are none), for
+        ``Pool.append``: tips first, then branch points.
+    """
+    if fiber_ids.size == 0:
+        return {}
+    rows = fibers.index_of(fiber_ids)
+    ok = rows >= 0
+    fid = np.concatenate([fiber_ids[ok], fiber_ids[ok & branch]])
+    rows = fibers.index_of(fid)
+    n_tip = int(ok.sum())
+    x = np.concatenate([fibers["anchor_x_um"][rows[:n_tip]], jx[ok & branch]])
+    y = np.concatenate([fibers["anchor_y_um"][rows[:n_tip]], jy[ok & branch]])
+    kind = np.r_[np.full(n_tip, SiteType.TIP), np.full(len(fid) - n_tip, SiteType.BRANCH)]
+    vals = new_site_values(len(fid), kind, rng, scenario)
+    return dict(cell_id=fibers["cell_id"][rows], fiber_id=fid, x_um=x, y_um=y,
+                attached=fibers["attached"][rows], focus=foci.covers(x, y), **vals)
 
 
 def new_site_values(n: int, site_type: np.ndarray, rng, scenario) -> dict[str, np.ndarray]:
@@ -98,32 +142,28 @@ def new_site_values(n: int, site_type: np.ndarray, rng, scenario) -> dict[str, n
         "site_type": site_type, "stage": np.zeros(n, np.int64),
         "anchor_noise": ln(SIGMA_ANCHOR), "sms2_noise": ln(SIGMA_SMS2),
         "enrich_noise": rng.lognormal(0.0, SIGMA_ENRICH, n), "area_noise": ln(sig_a),
-        "sm": np.where(site_type == BRANCH, b.branch_head_start, 0.0),
+        "sm": np.where(site_type == SiteType.BRANCH, b.branch_head_start, 0.0),
         "pip2": np.zeros(n), "rab35": np.zeros(n), "integrin": np.zeros(n),
         "enrich": np.zeros(n), "domain_area_um2": np.zeros(n), "diameter_um": np.zeros(n),
         "max_diameter_um": np.zeros(n),
     }
 
 
-def _relax(x, target, rate, dt):
-    return target + (x - target) * np.exp(-rate * dt)
-
-
 def step_sites(sites, rates: SiteRates, scenario, t: float, dt: float) -> None:
     """Advance the kinetics of every site by ``dt`` minutes, in place."""
     p = rates.p
     st = sites["stage"]
-    live = sites["attached"] & (st >= 0) & (st <= STAGE["full"])
-    nuc = live & (st == 0)
-    mat = live & (st == 1)
-    grow = live & (st >= 2)
+    live = sites["attached"] & (st >= Stage.NUCLEATING) & (st <= Stage.FULL)
+    nuc = live & (st == Stage.NUCLEATING)
+    mat = live & (st == Stage.MATURING)
+    grow = live & (st >= Stage.EXPANDING)
 
     # 1. nucleation chain (runs at every live site so the cluster persists)
-    pip2 = _relax(sites["pip2"], rates.pip2_target, p.pip2_rate_per_min, dt)
-    rab = _relax(sites["rab35"], rates.rab35 * (pip2 / (pip2 + K_PIP2)) * (1 + K_PIP2),
-                 p.rab35_rate_per_min, dt)
-    rab_act = rab / (rab + K_RAB35) * (1 + K_RAB35)
-    integ = _relax(sites["integrin"], rates.anchor_target * sites["anchor_noise"] * rab_act,
+    pip2 = relax(sites["pip2"], rates.pip2_target, p.pip2_rate_per_min, dt)
+    rab = relax(sites["rab35"], rates.rab35 * hill_norm(pip2, K_PIP2),
+                p.rab35_rate_per_min, dt)
+    rab_act = hill_norm(rab, K_RAB35)
+    integ = relax(sites["integrin"], rates.anchor_target * sites["anchor_noise"] * rab_act,
                    p.integrin_rate_per_min, dt)
     sites["pip2"] = np.where(live, pip2, sites["pip2"])
     sites["rab35"] = np.where(live, rab, sites["rab35"])
@@ -141,10 +181,10 @@ def step_sites(sites, rates: SiteRates, scenario, t: float, dt: float) -> None:
     sites["t_growth_onset_min"] = np.where(onset, t, sites["t_growth_onset_min"])
 
     # 3. expansion: tetraspanin enrichment and TEMA area; size and stability from mechanics
-    enrich = _relax(sites["enrich"], rates.enrich_target * sites["enrich_noise"],
+    enrich = relax(sites["enrich"], rates.enrich_target * sites["enrich_noise"],
                     1.0 / p.growth_time_min, dt)
     plateau = rates.area_scale * sites["area_noise"]
-    area = _relax(sites["domain_area_um2"], plateau, 1.0 / p.growth_time_min, dt)
+    area = relax(sites["domain_area_um2"], plateau, 1.0 / p.growth_time_min, dt)
     sites["enrich"] = np.where(grow, enrich, sites["enrich"])
     sites["domain_area_um2"] = np.where(grow, area, sites["domain_area_um2"])
     # the domain's rigidity rises with its tetraspanin enrichment (TEMs → TEMA, Huang 2019)
@@ -161,15 +201,15 @@ def step_sites(sites, rates: SiteRates, scenario, t: float, dt: float) -> None:
     sites["diameter_um"] = np.where(grow, np.where(sites["stabilized"], diam, 0.0),
                                     sites["diameter_um"])
     sites["max_diameter_um"] = np.maximum(sites["max_diameter_um"], sites["diameter_um"])
-    full = grow & (st == 2) & (area >= p.full_size_fraction * plateau)
+    full = grow & (st == Stage.EXPANDING) & (area >= p.full_size_fraction * plateau)
     sites["t_full_size_min"] = np.where(full, t, sites["t_full_size_min"])
 
     new_stage = st.copy()
-    new_stage[anchored] = 1
-    new_stage[onset] = 2
-    new_stage[full] = 3
+    new_stage[anchored] = Stage.MATURING
+    new_stage[onset] = Stage.EXPANDING
+    new_stage[full] = Stage.FULL
     # sites that never anchored or never matured in time are abandoned
     timeout = (nuc | mat) & (t - sites["t_created_min"] > p.nucleation_timeout_min)
-    new_stage[timeout & ~anchored & ~onset] = STAGE["aborted"]
+    new_stage[timeout & ~anchored & ~onset] = Stage.ABORTED
     sites["stage"] = new_stage
 

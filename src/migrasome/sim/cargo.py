@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.spatial import cKDTree
 
-__all__ = ["Ledger", "FATE", "add_cell_columns", "add_site_columns", "add_recipient_columns",
+from ..codes import Fate
+
+__all__ = ["Ledger", "add_cell_columns", "add_site_columns", "add_recipient_columns",
            "migrasome_volume_um3", "fill_attached", "choose_fates", "settle",
            "translate", "signal_columns"]
 
-FATE = {"none": 0, "breakdown": 1, "rupture": 2, "uptake": 3}
 _CONTENT = ("protein_au", "n_vesicles", "mrna_copies", "n_mito")
 
 
@@ -190,7 +191,7 @@ def choose_fates(sites, takers, p, t_min: float, dt_min: float, rng) -> np.ndarr
     Returns
     -------
     ndarray, shape (n_sites,)
-        ``FATE`` code per site (0 where nothing happens). For uptakes the columns
+        ``Fate`` code per site (``Fate.PRESENT`` where nothing happens). For uptakes the columns
         ``taker_kind`` (index into ``takers``) and ``taker_id`` are set.
     """
     n = len(sites)
@@ -228,10 +229,10 @@ def choose_fates(sites, takers, p, t_min: float, dt_min: float, rng) -> np.ndarr
     total = r_rup + r_up
     happen = rng.random(idx.size) < -np.expm1(-total * dt_min)
     which = rng.random(idx.size) * np.maximum(total, 1e-300)
-    f = np.where(which < r_rup, FATE["rupture"], FATE["uptake"])
-    fate[idx] = np.where(happen, f, 0)
-    up = idx[happen & (f == FATE["uptake"])]
-    sel = happen & (f == FATE["uptake"])
+    f = np.where(which < r_rup, Fate.RUPTURE, Fate.UPTAKE)
+    fate[idx] = np.where(happen, f, Fate.PRESENT)
+    up = idx[happen & (f == Fate.UPTAKE)]
+    sel = happen & (f == Fate.UPTAKE)
     sites["taker_kind"][up] = near_kind[sel]
     sites["taker_id"][up] = near_id[sel]
     return fate
@@ -255,14 +256,14 @@ def settle(sites, mask: np.ndarray, fate: np.ndarray, takers, species, ledger: L
     """
     i = np.flatnonzero(mask)
     fate = np.asarray(fate)[i]
-    fate = np.where(fate == 0, FATE["breakdown"], fate)
+    fate = np.where(fate == Fate.PRESENT, Fate.BREAKDOWN, fate)
     sites["settled"][i] = True
     sites["fate"][i] = fate
-    sites["t_breakdown_min"][i] = np.where(fate == FATE["breakdown"],
+    sites["t_breakdown_min"][i] = np.where(fate == Fate.BREAKDOWN,
                                            sites["t_breakdown_min"][i], t_min)
-    up = fate == FATE["uptake"]
+    up = fate == Fate.UPTAKE
     rel = ~up
-    rup = fate == FATE["rupture"]
+    rup = fate == Fate.RUPTURE
     content = [c for c in _CONTENT if c in sites.cols]
     for col in content:
         ledger.add(f"{col}:migrasome->medium", sites[col][i][rel & ~(rup & (col == "n_vesicles"))])

@@ -1,37 +1,51 @@
-"""The step loop: motility → fibres → biogenesis → release → functions → record.
+"""The step loop: it orders the mechanisms, advances the clock once, and records.
 
 ``Simulation`` holds the state (struct-of-arrays ``Pool``s) and steps it in a fixed order;
-``Recorder`` (in ``recording.py``) keeps what was measured apart from the stepping.
+each mechanism lives in its own module and returns or writes its changes:
+
+1. motility (``motility``), SMS2 foci (``foci``);
+2. fibres: new ones from rear adhesions, geometry, breakage (``fibers``);
+3. sites: new ones on new fibres, release from detached fibres (``biogenesis``,
+   ``release``), site kinetics (``biogenesis``), breakdown of released ones (``release``);
+4. function modules in ``functions.MODULE_ORDER`` (cargo, mitochondria, signalling);
+5. ended sites and detached fibres are retired.
+
+The clock advances at the start of the step: every event of a step is stamped with the
+step's end time ``t_min``. ``Recorder`` (in ``recording.py``) keeps what was measured apart
+from the stepping.
 
 Contract for function modules (``sim/functions.py``): each has ``init(sim)``,
 ``step(sim)`` (called every step after release and breakdown), ``record(sim, frame)``,
 ``tables() -> dict[str, DataFrame]``. They may read every pool, add columns to
 ``sim.sites``, set ``sim.cells["motility_factor"]`` (multiplies speed) and
 ``sim.cells["bias_x"], ["bias_y"]`` (chemotactic turning, 1/min), and end a released
-migrasome by setting its ``t_breakdown_min`` to ``sim.t_min`` and its ``fate`` (2 rupture,
-3 uptake); the engine retires such sites at the end of the step.
+migrasome by setting its ``t_breakdown_min`` to ``sim.t_min`` and its ``fate``
+(``Fate.RUPTURE`` or ``Fate.UPTAKE``); the engine retires such sites at the end of the step.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
+from ..codes import Fate
 from ..results import Results
 from . import biogenesis as bio
 from . import fibers as fib
+from . import release
+from .foci import FocusGrid, lay_foci
 from .functions import build_modules
-from .motility import init_cells_arrays, motility_factors, specific_adhesion, step_motility
+from .motility import (
+    init_cells_arrays,
+    motility_factors,
+    reference_scenario,
+    specific_adhesion,
+    step_motility,
+)
 from .recording import Recorder
 from .state import Pool
 
-__all__ = ["Simulation", "ENGINE_READY", "FATE"]
-
-ENGINE_READY = True
-
-#: How a site ended: 0 still there at the end, 1 breakdown, 2 rupture, 3 uptake,
-#: 4 aborted before it became a migrasome.
-FATE = {0: "present", 1: "breakdown", 2: "rupture", 3: "uptake", 4: "aborted"}
+__all__ = ["Simulation", "CELL_COLUMNS"]
 
 CELL_COLUMNS = {
     "cell_type": object, "x_um": float, "y_um": float, "theta_rad": float,
@@ -40,8 +54,10 @@ CELL_COLUMNS = {
     "motility_factor": float, "bias_x": float, "bias_y": float,
 }
 
-#: Specific adhesion of NRK cells on 10 µg/ml fibronectin; RF anchors scale from there.
-REFERENCE_ADHESION = 0.75
+
+def _apply(pool: Pool, changes: dict[str, np.ndarray]) -> None:
+    for name, values in changes.items():
+        pool[name] = values
 
 
 class Simulation:
@@ -69,13 +85,13 @@ class Simulation:
         self.fibers = Pool("fiber_id", fib.FIBER_COLUMNS)
         self.sites = Pool("site_id", bio.SITE_COLUMNS)
         self.speed_factor, self.persistence_factor = motility_factors(scenario)
+        # RF anchors scale with specific adhesion, relative to the reference condition
         self.anchor_density = (scenario.fibers.adhesion_density_per_um2
-                               * specific_adhesion(scenario) / REFERENCE_ADHESION)
+                               * specific_adhesion(scenario)
+                               / specific_adhesion(reference_scenario(scenario)))
         self.rates = bio.site_rates(scenario)
         b = scenario.biogenesis
-        self.focus_bin_um = b.sms2_focus_radius_um
-        self.foci = np.zeros((int(np.ceil(self.height_um / self.focus_bin_um)) + 1,
-                              int(np.ceil(self.width_um / self.focus_bin_um)) + 1), bool)
+        self.foci = FocusGrid.empty(self.width_um, self.height_um, b.sms2_focus_radius_um)
         self.focus_rate = b.sms2_focus_density_per_um2 * scenario.molecules.SMS2
         self.recorder = Recorder()
         self.modules = build_modules(scenario)
@@ -88,108 +104,34 @@ class Simulation:
     def step(self) -> None:
         """Advance the whole system by one time step ``dt_min``."""
         dt, rng, sc = self.dt_min, self.rng, self.scenario
-        t = self.t_min + dt
+        self.t_min = t = self.t_min + dt
         cells, fibers, sites = self.cells, self.fibers, self.sites
+
         step_motility(cells, sc, rng, dt, self.speed_factor, self.persistence_factor)
-        self._lay_sms2_foci(dt)
-        # reset what modules set for one step, after motility has used it
+        self.foci.occupied[lay_foci(cells, self.focus_rate, self.foci, rng, dt)] = True
+        # what modules set for one step is reset once motility has used it
         cells["motility_factor"] = np.ones(len(cells))
 
         counts = fib.new_fiber_counts(cells, sc, rng, dt, self.anchor_density)
         ids, branch, jx, jy = fib.create_fibers(fibers, cells, counts, sc, rng, t)
         fib.fiber_geometry(fibers, cells, sc.fibers.max_depth)
-        detached = fib.break_fibers(fibers, sc, rng, t, dt)
-        self._add_sites(ids, branch, jx, jy, t)
-        self._follow_fibers(t)
+        fib.break_fibers(fibers, sc, rng, t, dt)
 
+        new = bio.new_sites(fibers, ids, branch, jx, jy, self.foci, rng, sc)
+        if new:
+            sites.append(len(new["fiber_id"]), t_created_min=t, fate=Fate.PRESENT, **new)
+        _apply(sites, release.follow_fibers(sites, fibers, t))
         bio.step_sites(sites, self.rates, sc, t, dt)
-        self._degrade(t, dt)
-        self.t_min = t
+        _apply(sites, release.break_down(sites, sc.biogenesis.degradation_time_min, rng, t, dt))
+
         for m in self.modules:
             m.step(self)
-        self._retire(detached)
+
+        changes, ended = release.end_sites(sites)
+        _apply(sites, changes)
+        sites.retire(ended)
+        fibers.retire(~fibers["attached"])
         self.steps_done += 1
-
-    def _lay_sms2_foci(self, dt: float) -> None:
-        """SMS2 foci assemble under the leading edge and stay on the substrate (Liang 2023)."""
-        c = self.cells
-        lam = 2 * c["radius_um"] * c["speed_um_per_min"] * dt * self.focus_rate
-        n = self.rng.poisson(lam)
-        if n.sum() == 0:
-            return
-        idx = np.repeat(np.arange(len(c)), n)
-        th = c["theta_rad"][idx]
-        r = c["radius_um"][idx]
-        u = self.rng.uniform(-r, r)
-        x = c["x_um"][idx] + r * np.cos(th) - u * np.sin(th)
-        y = c["y_um"][idx] + r * np.sin(th) + u * np.cos(th)
-        i, j = self._bin(x, y)
-        self.foci[i, j] = True  # only whether a bin holds a focus matters
-
-    def _bin(self, x, y):
-        i = np.clip((y / self.focus_bin_um).astype(int), 0, self.foci.shape[0] - 1)
-        j = np.clip((x / self.focus_bin_um).astype(int), 0, self.foci.shape[1] - 1)
-        return i, j
-
-    def _add_sites(self, fiber_ids, branch, jx, jy, t: float) -> None:
-        """A tip site at each new fibre's adhesion, a branch site at each new junction."""
-        if fiber_ids.size == 0:
-            return
-        f = self.fibers
-        rows = f.index_of(fiber_ids)
-        ok = rows >= 0
-        fid = np.concatenate([fiber_ids[ok], fiber_ids[ok & branch]])
-        rows = f.index_of(fid)
-        n_tip = int(ok.sum())
-        x = np.concatenate([f["anchor_x_um"][rows[:n_tip]], jx[ok & branch]])
-        y = np.concatenate([f["anchor_y_um"][rows[:n_tip]], jy[ok & branch]])
-        kind = np.r_[np.full(n_tip, bio.TIP), np.full(len(fid) - n_tip, bio.BRANCH)]
-        i, j = self._bin(x, y)
-        vals = bio.new_site_values(len(fid), kind, self.rng, self.scenario)
-        self.sites.append(len(fid), cell_id=f["cell_id"][rows], fiber_id=fid, x_um=x, y_um=y,
-                          attached=f["attached"][rows], focus=self.foci[i, j],
-                          t_created_min=t, fate=0, **vals)
-
-    def _follow_fibers(self, t: float) -> None:
-        """Attached sites move with their fibre; sites on detached fibres are released
-        (a kept swelling) or abandoned (anything earlier)."""
-        s, f = self.sites, self.fibers
-        if len(s) == 0:
-            return
-        rows = f.index_of(s["fiber_id"])
-        r = np.maximum(rows, 0)
-        on = (rows >= 0) & f["attached"][r]
-        was = s["attached"]
-        lost = was & ~on
-        br = on & (s["site_type"] == bio.BRANCH)
-        s["x_um"] = np.where(br, f["x1_um"][r], s["x_um"])
-        s["y_um"] = np.where(br, f["y1_um"][r], s["y_um"])
-        kept = lost & s["stabilized"]
-        s["attached"] = was & on
-        s["t_release_min"] = np.where(kept, t, s["t_release_min"])
-        stage = s["stage"].copy()
-        stage[kept] = bio.STAGE["released"]
-        stage[lost & ~kept] = bio.STAGE["aborted"]
-        s["stage"] = stage
-
-    def _degrade(self, t: float, dt: float) -> None:
-        """Released migrasomes break down at a constant rate (Wu 2017: live ≈200 min)."""
-        s = self.sites
-        rel = s["stage"] == bio.STAGE["released"]
-        p = dt / self.scenario.biogenesis.degradation_time_min
-        gone = rel & (self.rng.random(len(s)) < p)
-        s["t_breakdown_min"] = np.where(gone, t, s["t_breakdown_min"])
-        s["fate"] = np.where(gone, 1, s["fate"])
-
-    def _retire(self, detached: np.ndarray) -> None:
-        s = self.sites
-        ended = np.isfinite(s["t_breakdown_min"])
-        stage = s["stage"]
-        stage[ended] = bio.STAGE["gone"]
-        aborted = stage == bio.STAGE["aborted"]
-        s["fate"] = np.where(aborted, 4, s["fate"])
-        s.retire(ended | aborted)
-        self.fibers.retire(~self.fibers["attached"])
 
     # -- the run -------------------------------------------------------------------------
 
@@ -235,6 +177,7 @@ class Simulation:
             "hours": sc.run.hours,
             "width_um": self.width_um,
             "height_um": self.height_um,
+            "boundary": "reflecting",
             "scenario": sc.model_dump(mode="json"),
         }
         return Results(tables=tables, metadata=meta)

@@ -1,10 +1,10 @@
 """Function modules plugged into the engine: cargo, mitocytosis, signalling (MODEL.md §5).
 
 ``build_modules(scenario)`` returns the modules the scenario switches on; they share one
-``Shared`` object (the cargo ``Ledger``, the signal ``Field``, the recipient cells). Each
-step, in order: mitochondria (damage, mitophagy, mitocytosis) → cargo (migracytosis,
-fates, signal release) → signalling (field uptake, diffusion, decay; chemotaxis of
-recipients and responsive cells; embryo outcome at the last step).
+``Shared`` object (the cargo ``Ledger``, the signal ``Field``, the recipient cells). They
+init and step in ``MODULE_ORDER``: signalling (field uptake, diffusion, decay; chemotaxis
+of recipients and responsive cells; embryo outcome at the last step) → mitochondria
+(damage, mitophagy, mitocytosis) → cargo (migracytosis, fates, signal release).
 """
 
 from __future__ import annotations
@@ -12,14 +12,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..codes import Fate, labels
 from . import cargo as cg
 from . import field as fl
 from . import mitochondria as mt
 from . import signalling as sg
 
-__all__ = ["build_modules", "summarize_functions", "Shared"]
+__all__ = ["build_modules", "summarize_functions", "Shared", "MODULE_ORDER"]
 
-_RELEASED, _EXPANDING = 4, 2  # biogenesis.STAGE values used here
+#: The order in which function modules are initialised and stepped. Signalling comes first
+#: so that recipients read the field before this step's deposits.
+MODULE_ORDER = ("signalling", "mitochondria", "cargo")
 
 
 class Shared:
@@ -122,7 +125,8 @@ class CargoModule:
             (s["cargo_volume_um3"] > 0)
         mask = (fate > 0) | ending
         if mask.any():
-            fate = np.where(ending & (fate == 0), np.maximum(s["fate"], 1), fate)
+            fate = np.where(ending & (fate == Fate.PRESENT),
+                            np.maximum(s["fate"], Fate.BREAKDOWN), fate)
             rel, md = cg.settle(s, mask, fate, takers, sh.species, sh.ledger, sim.t_min)
             if len(md["migrasome_id"]):
                 md["t_min"] = np.full(len(md["migrasome_id"]), sim.t_min)
@@ -151,8 +155,7 @@ class CargoModule:
         out = df[cols + ["fate", "taker_kind", "taker_id"]].rename(
             columns={"site_id": "migrasome_id"}).reset_index(drop=True)
         kinds = {k: n for k, (n, _) in enumerate([("cell", None), ("recipient", None)])}
-        out["fate"] = out["fate"].map({0: "present", 1: "breakdown", 2: "rupture",
-                                       3: "uptake", 4: "aborted"})
+        out["fate"] = out["fate"].map(labels(Fate))
         out["taker_kind"] = out["taker_kind"].map(kinds).fillna("")
         tabs = {"cargo": out}
         rows = self.sh.mdnp_rows
@@ -165,22 +168,17 @@ class CargoModule:
 
 
 def build_modules(scenario) -> list:
-    """The function modules a scenario asks for (init and step order: signalling,
-    mitochondria, cargo)."""
+    """The function modules a scenario switches on, in ``MODULE_ORDER``."""
     sc = scenario
-    if not (sc.cargo.enabled or sc.mitochondria.enabled or sc.field.enabled
-            or sc.signalling.enabled):
+    wanted = {"signalling": sc.field.enabled or sc.signalling.enabled,
+              "mitochondria": sc.mitochondria.enabled, "cargo": sc.cargo.enabled}
+    if not any(wanted.values()):
         return []
     sh = Shared(sc)
-    cargo = CargoModule(sh) if sc.cargo.enabled else None
-    mods: list = []
-    if sc.field.enabled or sc.signalling.enabled:
-        mods.append(sg.SignallingModule(sh, cargo))
-    if sc.mitochondria.enabled:
-        mods.append(MitochondriaModule(sh))
-    if cargo is not None:
-        mods.append(cargo)
-    return mods
+    cargo = CargoModule(sh) if wanted["cargo"] else None
+    make = {"signalling": lambda: sg.SignallingModule(sh, cargo),
+            "mitochondria": lambda: MitochondriaModule(sh), "cargo": lambda: cargo}
+    return [make[name]() for name in MODULE_ORDER if wanted[name]]
 
 
 def _rate(df: pd.DataFrame, col: str) -> dict:

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ecm_ligand", "specific_adhesion", "SITE_INTEGRIN", "motility_factors", "init_cells_arrays",
-           "step_motility", "rear_points", "TURN_WINDOW_MIN"]
+from ..parameters import EcmParams, MoleculeLevels
+from .kinetics import hill_norm
+
+__all__ = ["ecm_ligand", "specific_adhesion", "reference_scenario", "site_pairing",
+           "SITE_INTEGRIN", "motility_factors", "init_cells_arrays", "step_motility",
+           "rear_points", "TURN_WINDOW_MIN", "MOTOR_HALF"]
 
 #: Window over which the turning rate is measured, min (assumed: a few persistence steps,
 #: long enough that the rate does not depend on the time step).
@@ -32,6 +36,12 @@ AFFINITY = {k: dict(v) for k, v in SITE_INTEGRIN.items()}
 AFFINITY["fibronectin"]["ITGAV"] = 0.5
 
 
+#: Motor activity (myosin II, Arp2/3) at which migration is half-saturated, relative to wild
+#: type (assumed: cells crawl until most motor activity is gone; blebbistatin and CK-666
+#: nearly stop them, Ma 2015). Responses are cooperative (Hill 2, assumed).
+MOTOR_HALF = 0.3
+
+
 def ecm_ligand(scenario) -> float:
     """Ligand density on the substrate, 0–1 (Langmuir in coating concentration)."""
     c = scenario.ecm.concentration_ug_per_ml
@@ -44,30 +54,43 @@ def specific_adhesion(scenario) -> float:
     """Integrin–ECM pairing (relative): Σ_j min(α_j, β1)·affinity_j·ligand.
 
     β1 pairs with every α named here, so the scarcer of the two sets the number of dimers.
-    At wild-type NRK levels on 10 µg/ml fibronectin it is 0.75.
+    At wild-type NRK levels on 10 µg/ml fibronectin it is 0.75 (see ``reference_scenario``).
     """
-    m = scenario.molecules
-    pairs = AFFINITY[scenario.ecm.coating]
-    total = sum(min(getattr(m, a), m.ITGB1) * k for a, k in pairs.items())
-    return total * ecm_ligand(scenario)
+    return _pairing(scenario.molecules, AFFINITY[scenario.ecm.coating]) * ecm_ligand(scenario)
 
 
-def _hill_norm(x, k, n=2.0):
-    """Saturating response normalised to 1 at x = 1."""
-    x = np.maximum(np.asarray(x, float), 0.0)
-    return x**n * (1 + k**n) / (x**n + k**n)
+def site_pairing(scenario) -> float:
+    """Integrin–ECM pairing that anchors a migrasome site: Σ_j min(α_j, β1)·affinity_j over
+    the site pairs of ``SITE_INTEGRIN`` (relative; 1 for α5 on fibronectin at wild type)."""
+    return _pairing(scenario.molecules, SITE_INTEGRIN[scenario.ecm.coating])
+
+
+def reference_scenario(scenario):
+    """The scenario at its reference condition: wild-type levels on the default coating
+    (10 µg/ml fibronectin), with the scenario's own adsorption constant.
+
+    Read-outs that scale from a reference (RF anchor density, site anchoring) divide by the
+    value of this scenario, so no reference number is typed in by hand.
+    """
+    ecm = EcmParams(half_saturation_ug_per_ml=scenario.ecm.half_saturation_ug_per_ml)
+    return scenario.model_copy(update={"molecules": MoleculeLevels(), "ecm": ecm})
+
+
+def _pairing(m, pairs: dict[str, float]) -> float:
+    # β1 pairs with every α named here, so the scarcer of the two sets the number of dimers
+    return sum(min(getattr(m, a), m.ITGB1) * k for a, k in pairs.items())
 
 
 def motility_factors(scenario) -> tuple[float, float]:
     """(speed factor, persistence factor) from motors, vimentin and adhesion.
 
-    Motor activity responds cooperatively (assumed Hill 2, half at 30 %; blebbistatin and
-    CK-666 nearly stop cells, Ma 2015); vimentin loss lowers speed to 60 % and persistence
+    Motor activity responds cooperatively (``MOTOR_HALF``; blebbistatin and CK-666 nearly
+    stop cells, Ma 2015); vimentin loss lowers speed to 60 % and persistence
     to 50 % (Fan 2022, fig≈); speed is biphasic in adhesiveness α, ∝ (α/α₀)·e^{1−α/α₀}
     (Palecek 1997 Nature), with α = specific + non-specific adhesion.
     """
     m = scenario.molecules
-    motors = float(_hill_norm(m.myosin_II, 0.3) * _hill_norm(m.arp23, 0.3))
+    motors = float(hill_norm(m.myosin_II, MOTOR_HALF, 2) * hill_norm(m.arp23, MOTOR_HALF, 2))
     vim = min(m.vimentin, 1.0)
     alpha = specific_adhesion(scenario) + scenario.cells.nonspecific_adhesion
     a = alpha / scenario.cells.adhesion_optimum

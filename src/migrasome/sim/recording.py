@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import biogenesis as bio
+from ..codes import Fate, SiteType, Stage, labels
 
 __all__ = ["Recorder"]
 
@@ -39,8 +39,8 @@ class Recorder:
             "x1_um": f["x1_um"][att], "y1_um": f["y1_um"][att],
             "length_um": f["length_um"][att], "attached": np.ones(k, bool),
         })
-        vis = s["stabilized"] & (s["stage"] >= bio.STAGE["expanding"]) & (
-            s["stage"] <= bio.STAGE["released"])
+        vis = s["stabilized"] & (s["stage"] >= Stage.EXPANDING) & (
+            s["stage"] <= Stage.RELEASED)
         k = int(vis.sum())
         self.chunks["migrasome_frames"].append({
             "migrasome_id": s.ids[vis], "cell_id": s["cell_id"][vis], "frame": np.full(k, frame),
@@ -61,10 +61,8 @@ class Recorder:
                                 "anchor_y_um", "t_form_min", "t_break_min", "length_um",
                                 "depth"]].copy()
         sites = sim.sites.to_frame()
-        sites["site_type"] = np.where(sites["site_type"] == bio.TIP, "tip", "branch")
-        from .engine import FATE
-
-        sites["fate"] = sites["fate"].map(FATE)
+        sites["site_type"] = sites["site_type"].map(labels(SiteType))
+        sites["fate"] = sites["fate"].map(labels(Fate))
         out["sites"] = sites[["site_id", "cell_id", "fiber_id", "site_type", "x_um", "y_um",
                               "focus", "t_created_min", "t_nucleation_min",
                               "t_growth_onset_min", "t_full_size_min", "t_release_min",

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..codes import Fate, Stage
 from .field import Field, sample, sample_gradient
 from .state import Pool
 
@@ -141,7 +142,7 @@ def wilson_ci(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
 
 
 def inject_migrasomes(sites, ip, cx: float, cy: float, t_min: float, rng, width_um: float,
-                      height_um: float, released_stage: int) -> np.ndarray:
+                      height_um: float) -> np.ndarray:
     """Add ``ip.n_migrasomes`` released migrasomes around ``(cx, cy)``; returns their ids.
 
     They have no cell (``cell_id = -1``) and no fibre; the cargo module fills them with
@@ -151,8 +152,8 @@ def inject_migrasomes(sites, ip, cx: float, cy: float, t_min: float, rng, width_
     x = np.clip(cx + ip.spread_um * rng.standard_normal(n), 0, width_um)
     y = np.clip(cy + ip.spread_um * rng.standard_normal(n), 0, height_um)
     vals = {"cell_id": -1, "fiber_id": -1, "x_um": x, "y_um": y, "attached": False,
-            "stage": released_stage, "diameter_um": ip.diameter_um,
-            "max_diameter_um": ip.diameter_um, "t_release_min": t_min, "fate": 0}
+            "stage": Stage.RELEASED, "diameter_um": ip.diameter_um,
+            "max_diameter_um": ip.diameter_um, "t_release_min": t_min, "fate": Fate.PRESENT}
     for c in ("stabilized", "injected"):
         if c in sites.cols:
             vals[c] = True
@@ -199,7 +200,7 @@ class SignallingModule:
         ip = sp.injection
         if ip.n_migrasomes > 0 and not self.injected and sim.t_min >= ip.t_min:
             ids = inject_migrasomes(sim.sites, ip, sp.convergence_x_um, sp.convergence_y_um,
-                                    sim.t_min, sim.rng, sim.width_um, sim.height_um, 4)
+                                    sim.t_min, sim.rng, sim.width_um, sim.height_um)
             if self.cargo is not None:
                 self.cargo.fill_injected(sim, ids)
             self.injected = True

@@ -6,11 +6,10 @@ concentration in the field is in au/µm² (the substrate is 2-D).
 
 from __future__ import annotations
 
-
-from .params import Perturbation, Section, param
+from .base import Section, param
 
 __all__ = ["CargoParams", "MitochondriaParams", "FieldParams", "SignallingParams",
-           "RecipientParams", "EmbryoParams", "InjectionParams", "FUNCTION_PERTURBATIONS"]
+           "RecipientParams", "EmbryoParams", "InjectionParams"]
 
 _SPECIES = ["cxcl12", "vegfa", "tgfb1"]
 
@@ -223,20 +222,3 @@ class SignallingParams(Section):
 
 
 #: Perturbations of the functions, merged into ``migrasome.perturbations.PERTURBATIONS``.
-FUNCTION_PERTURBATIONS: list = [
-    Perturbation("CCCP", "mitochondrial uncoupler CCCP at a dose, µM (CCCP:2 mild, "
-                  "CCCP:10 strong)", "Jiao 2021 Cell (mild stress → mitocytosis; 10 µM → "
-                  "little migration, mitophagy)", set={"mitochondria.enabled": True},
-                  dose_path="mitochondria.cccp_uM", dose_unit="µM"),
-    Perturbation("migrasome-injection", "WT migrasomes injected beneath the shield "
-                  "(migrasome-injection:N, default 50)",
-                  "Jiang 2019 Nat Cell Biol (injection rescues mutant organ defects); "
-                  "number assumed", set={"signalling.injection.n_migrasomes": 50},
-                  dose_path="signalling.injection.n_migrasomes", dose_unit="migrasomes"),
-    Perturbation("no-rupture", "released migrasomes do not rupture (no MDNPs)",
-                  "assumed: a control for Ma Y. 2023 MDNP release",
-                  set={"cargo.rupture_per_min": 0.0}),
-    Perturbation("no-uptake", "recipient cells do not take up migrasomes",
-                  "assumed: a control for Zhu 2021 lateral transfer",
-                  set={"cargo.uptake_per_min": 0.0}),
-]

@@ -1,0 +1,52 @@
+"""Integer codes of the simulation's states, and their labels in the tables.
+
+The one home of these codes: the engine and its mechanism modules store them in integer
+columns, the recorder turns them into the labels written to the tables.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+__all__ = ["Stage", "Fate", "SiteType", "labels"]
+
+
+class Stage(IntEnum):
+    """Where a site is in biogenesis (MODEL.md §4). ``ABORTED`` sites never became
+    migrasomes; ``GONE`` ones ended (broke down, ruptured or were taken up)."""
+
+    ABORTED = -1
+    NUCLEATING = 0
+    MATURING = 1
+    EXPANDING = 2
+    FULL = 3
+    RELEASED = 4
+    GONE = 5
+
+
+class Fate(IntEnum):
+    """How a site ended; ``PRESENT`` while it has not."""
+
+    PRESENT = 0
+    BREAKDOWN = 1
+    RUPTURE = 2
+    UPTAKE = 3
+    ABORTED = 4
+
+
+class SiteType(IntEnum):
+    """Where on the RF network a site sits: an RF tip (its adhesion) or a branch point."""
+
+    TIP = 0
+    BRANCH = 1
+
+
+def labels(code: type[IntEnum]) -> dict[int, str]:
+    """``{value: lower-case name}``, the labels written to the tables.
+
+    Examples
+    --------
+    >>> labels(Fate)[2]
+    'rupture'
+    """
+    return {int(m): m.name.lower() for m in code}

@@ -1,0 +1,62 @@
+"""Constants and closed forms of membrane tubes: the bottom layer of ``migrasome.membrane``.
+
+The tube's radius and force, and the closed-form swelling estimate that the solver's table
+(:mod:`migrasome.membrane.table`) replaces inside its range and falls back to outside it.
+
+Closed-form approximation (sphere against a thin cylinder).
+
+A tube pulled at its equilibrium force f = 2π√(2κσ) has radius r0 = √(κ/2σ) and zero
+energy per unit length once the work of the force is counted. Turning the stretch of tube
+that holds a domain of area A (rigidity κ_p = ρ κ) into a sphere of the same area changes
+the energy, in units of κ and r0 with a = A/r0², by
+
+    ΔE/κ = 8πρ − 4π √(a/4π) + a (1 − ρ/2)
+
+(sphere bending 8πκ_p; the sphere shortens the tube by 2R less than the stretch it
+replaces; the stretch's own bending a ρ/2 and the tube's force-work a are given back).
+For ρ > 2 a large enough domain swells (ΔE < 0) into a sphere of radius √(A/4π); below
+that the domain stays a tube. Necks and Gaussian-modulus terms are left out here; the full
+axisymmetric solver treats them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Thermal energy in pN·µm (4.1 pN·nm) at 25–37 °C.
+KT_PN_UM = 4.1e-3
+
+__all__ = ["swelling_diameter_closed_form_um", "swelling_energy_closed_form",
+           "tube_radius_um", "tube_force_pN", "KT_PN_UM"]
+
+
+def tube_radius_um(*, kappa_kT: float, tension_pN_per_um: float) -> float:
+    """Equilibrium radius r0 = √(κ/2σ) of a pulled membrane tube, in µm."""
+    if kappa_kT <= 0 or tension_pN_per_um <= 0:
+        raise ValueError(
+            f"kappa_kT={kappa_kT} and tension_pN_per_um={tension_pN_per_um} must be > 0"
+        )
+    return float(np.sqrt(kappa_kT * KT_PN_UM / (2.0 * tension_pN_per_um)))
+
+
+def tube_force_pN(*, kappa_kT: float, tension_pN_per_um: float) -> float:
+    """Axial force f = 2π√(2κσ) that holds a tube at its equilibrium radius, in pN."""
+    return float(2 * np.pi * np.sqrt(2.0 * kappa_kT * KT_PN_UM * tension_pN_per_um))
+
+
+def swelling_energy_closed_form(a, kappa_ratio):
+    """ΔE/κ of swelling (negative: a bulge is favoured), for a = A/r0² and ρ = κ_p/κ."""
+    a = np.asarray(a, dtype=float)
+    rho = np.asarray(kappa_ratio, dtype=float)
+    return 8 * np.pi * rho - 4 * np.pi * np.sqrt(a / (4 * np.pi)) + a * (1 - rho / 2)
+
+
+def swelling_diameter_closed_form_um(domain_area_um2, *, kappa_ratio, kappa_kT: float = 20.0,
+                                     tension_pN_per_um: float = 10.0):
+    """The closed-form estimate: a sphere of the domain's area where ΔE < 0, else the tube."""
+    area = np.asarray(domain_area_um2, dtype=float)
+    r0 = tube_radius_um(kappa_kT=kappa_kT, tension_pN_per_um=tension_pN_per_um)
+    a = np.maximum(area, 0.0) / r0**2
+    stable = swelling_energy_closed_form(a, kappa_ratio) < 0
+    diameter = np.where(stable, np.sqrt(np.maximum(area, 0.0) / np.pi), 2 * r0)
+    return diameter, stable

@@ -1,0 +1,110 @@
+"""Parameters of the migrasome machinery: molecular levels, retraction fibres, biogenesis
+kinetics at each site, and the membrane (MODEL.md §3, §4, §7)."""
+
+from __future__ import annotations
+
+from .base import Section, param
+
+__all__ = ["MoleculeLevels", "FiberParams", "BiogenesisParams", "MembraneParams"]
+
+
+class MoleculeLevels(Section):
+    """Levels relative to wild type (1.0) of the cell type."""
+
+    TSPAN4: float = param(1.0, "wild type", ge=0, le=100)
+    TSPAN7: float = param(1.0, "wild type", ge=0, le=100)
+    other_tetraspanins: float = param(
+        0.35, "assumed: tetraspanins other than TSPAN4/7 (Huang 2019: 14 of 33 promote "
+        "migrasomes) relative to TSPAN4", ge=0, le=100)
+    cholesterol: float = param(1.0, "wild type", ge=0, le=10)
+    SMS2: float = param(1.0, "wild type", ge=0, le=100)
+    PIP5K1A: float = param(1.0, "wild type", ge=0, le=100)
+    Rab35: float = param(1.0, "wild type", ge=0, le=100)
+    ITGA5: float = param(1.0, "wild type (NRK express α5 highly, Wu 2017)", ge=0, le=100)
+    ITGA3: float = param(0.45, "assumed: NRK α3 vs α5, from migrasomes on laminin-511 "
+                         "(Wu 2017, fig≈ 2 vs 7)", ge=0, le=100)
+    ITGA1: float = param(0.5, "assumed: NRK α1, from migrasomes on collagen (Wu 2017)",
+                         ge=0, le=100)
+    ITGAV: float = param(1.0, "wild type (αv integrins also bind fibronectin)", ge=0, le=100)
+    ITGB1: float = param(1.0, "wild type", ge=0, le=100)
+    ROCK1: float = param(1.0, "wild type", ge=0, le=100)
+    myosin_II: float = param(1.0, "wild type (activity)", ge=0, le=10)
+    arp23: float = param(1.0, "wild type (activity)", ge=0, le=10)
+    vimentin: float = param(1.0, "wild type", ge=0, le=10)
+
+
+class FiberParams(Section):
+    adhesion_density_per_um2: float = param(
+        0.012, "assumed: RF-anchoring adhesions per µm² at saturating ligand; calibrated to "
+        "≈7 migrasomes per NRK cell on fibronectin (Wu 2017, fig≈)", unit="1/µm²", gt=0)
+    join_distance_um: float = param(
+        1.5, "assumed: RFs closer than ~1–2 µm merge (Wu 2017 images of RF networks)",
+        unit="µm", ge=0, le=20)
+    max_depth: int = param(4, "assumed: branches of branches, to bound the network depth",
+                           ge=0, le=16)
+    break_age_min: float = param(
+        110.0, "assumed: Weibull scale of RF lifetime, gives RF life ~1.5–2 h (Wang 2022)",
+        unit="min", gt=0)
+    break_shape: float = param(
+        2.5, "Wang 2022: the oldest, far sections break first (hazard rising with age)",
+        gt=0.5, le=10)
+    tspan4_stabilization: float = param(
+        0.55, "Wang 2022: TSPAN4 OE lengthens total RF length ≈2.7× (exponent on the "
+        "tetraspanin level scaling RF lifetime; assumed form)", ge=0, le=3)
+
+
+class BiogenesisParams(Section):
+    pip2_rate_per_min: float = param(0.1, "assumed: PIP5K1A makes PI(4,5)P2 in ~10 min "
+                                     "(Ding 2023 Nat Cell Biol)", unit="1/min", gt=0)
+    rab35_rate_per_min: float = param(0.1, "assumed: Rab35 follows PI(4,5)P2 in ~10 min "
+                                      "(Ding 2023)", unit="1/min", gt=0)
+    integrin_rate_per_min: float = param(0.08, "assumed: α5 clusters in ~10–15 min "
+                                         "(Ding 2023; Wu 2017)", unit="1/min", gt=0)
+    nucleation_threshold: float = param(
+        0.35, "assumed: α5 cluster (rel. to WT steady state) that anchors a site; sets the "
+        "ITGA5-KD phenotype (Wu 2017 ≈0.5×)", gt=0, le=1)
+    nucleation_timeout_min: float = param(
+        90.0, "assumed: a site that has not anchored by then is abandoned", unit="min", gt=0)
+    sm_rate_per_min: float = param(
+        0.08, "assumed: at a WT SMS2 focus, sphingomyelin reaches the growth threshold in "
+        "~12 min (Liang 2023 Nat Cell Biol)", unit="1/min", gt=0)
+    sms2_focus_density_per_um2: float = param(
+        0.15, "assumed: SMS2 foci per µm² of leading-edge path; Liang 2023 (foci mark "
+        "future migrasome sites)", unit="1/µm²", ge=0)
+    sms2_focus_radius_um: float = param(3.0, "assumed: a focus serves sites within ~3 µm",
+                                        unit="µm", gt=0)
+    sms2_basal: float = param(0.35, "assumed: SM synthesis at a site without a focus "
+                              "(Liang 2023: SMS2-KD lowers but does not abolish)", ge=0, le=1)
+    growth_time_min: float = param(
+        20.0, "Ma 2015 Cell Res; Wu 2017 (α5 puncta grow to full size in ≈1–2 h, fig≈)",
+        unit="min", gt=0)
+    full_size_fraction: float = param(0.9, "assumed: 'full size' when 90 % of the plateau",
+                                      gt=0.5, lt=1)
+    domain_area_um2: float = param(
+        7.0, "Jiang 2019 (in vivo mean diameter ≈1.7 µm) → TEMA area π d² at WT levels; "
+        "assumed scale", unit="µm²", gt=0)
+    domain_area_cv: float = param(0.55, "assumed: site-to-site spread giving 0.5–3 µm "
+                                  "(Ma 2015; MODEL.md §4)", ge=0, le=3)
+    kappa_ratio_max: float = param(
+        21.0, "assumed: gives κ_p/κ_l = 11 at the median WT enrichment, near the published "
+        "model's 10 (Huang 2019 Nat Cell Biol)", gt=1, le=100)
+    tetraspanin_exponent: float = param(
+        1.6, "assumed: TEMs assemble TEMAs cooperatively (Huang 2019); with the "
+        "site spread this gives tspan4a/tspan7 loss ≈3–4× fewer (Jiang 2019) and "
+        "TSPAN4-OE ≈3.5× more (Wang 2022)", gt=0, le=10)
+    cholesterol_half: float = param(0.6, "assumed: cholesterol needed for TEMA "
+                                    "(Huang 2019: MβCD blocks)", gt=0)
+    cholesterol_hill: float = param(4.0, "assumed: steep, Huang 2019 (depletion blocks)",
+                                    gt=0, le=10)
+    branch_head_start: float = param(
+        0.3, "Dharan 2023: tension jumps at junctions start swellings (SM head start, "
+        "assumed size)", ge=0, le=1)
+    degradation_time_min: float = param(
+        200.0, "Wu 2017 J Cell Biol: migrasomes live ≈200 min (text); mean time from "
+        "release to breakdown, assumed", unit="min", gt=0)
+
+
+class MembraneParams(Section):
+    kappa_kT: float = param(20.0, "MODEL.md §3: κ ≈ 20–25 kT", unit="kT", gt=0, le=1000)
+    tension_pN_per_um: float = param(10.0, "MODEL.md §3: σ ≈ 10 pN/µm", unit="pN/µm", gt=0,
+                                     le=10000)

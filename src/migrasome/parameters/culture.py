@@ -1,0 +1,63 @@
+"""Parameters of the culture: the run and the dish, the cells and how they migrate, the ECM."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from .base import Section, param
+
+__all__ = ["RunParams", "CellParams", "EcmParams", "ECM_TYPES"]
+
+ECM_TYPES = ("fibronectin", "laminin-511", "collagen-I", "collagen-IV", "uncoated")
+
+
+class RunParams(Section):
+    hours: float = param(12.0, "Wu 2017 J Cell Biol: migrasomes counted after ~12 h culture",
+                         unit="h", gt=0, le=168)
+    dt_min: float = param(0.5, "assumed: ≪ persistence (30 min) and growth (20 min) times",
+                          unit="min", gt=0, le=5)
+    record_every_min: float = param(5.0, "Ma 2015 Cell Res: time-lapse every 1–8 min",
+                                    unit="min", gt=0, le=120)
+    width_um: float = param(800.0, "assumed: a sparse dish region several cell paths wide",
+                            unit="µm", gt=50, le=20000)
+    height_um: float = param(800.0, "assumed: as width", unit="µm", gt=50, le=20000)
+
+
+class CellParams(Section):
+    cell_type: str = param("NRK", "Wu 2017 J Cell Biol: NRK cells on fibronectin")
+    n_cells: int = param(30, "assumed: a few dozen cells per field, sparse culture", ge=1,
+                         le=1_000_000)
+    radius_um: float = param(15.0, "assumed: spread fibroblast, MODEL.md §2 (10–20 µm)",
+                             unit="µm", gt=1, le=100)
+    speed_um_per_min: float = param(
+        1.2, "Fan 2022 J Cell Biol (3T3 ≈0.7 µm/min on FN); peak of the adhesion curve, "
+        "assumed",
+        unit="µm/min", ge=0, le=20)
+    speed_cv: float = param(0.25, "assumed: cell-to-cell spread of speed in a dish",
+                            ge=0, le=2)
+    persistence_min: float = param(40.0, "Fan 2022 J Cell Biol, fig≈ (directionality)",
+                                   unit="min", gt=0, le=10000)
+    rear_width_um: float = param(22.0, "assumed: polarised fibroblast rear ≈ cell diameter",
+                                 unit="µm", gt=0, le=200)
+    turn_narrowing_min: float = param(
+        60.0, "assumed: rear narrows as w/(1+|dθ/dt|·τ); Fan 2022 (turning cells, narrow rear)",
+        unit="min", ge=0, le=10000)
+    adhesion_optimum: float = param(
+        0.35, "Palecek 1997 Nature: speed is biphasic in adhesiveness; optimum assumed at "
+        "half the fibronectin-10 µg/ml level so migrasomes peak near 10 µg/ml (Chen 2019)",
+        gt=0)
+    nonspecific_adhesion: float = param(
+        0.1, "assumed: serum proteins adsorbed on glass let cells crawl without RF anchors",
+        ge=0)
+    chemotaxis_gain: float = param(0.0, "assumed: off unless a signalling preset sets it",
+                                   ge=0, le=100)
+
+
+class EcmParams(Section):
+    coating: Literal["fibronectin", "laminin-511", "collagen-I", "collagen-IV",
+                     "uncoated"] = param("fibronectin", "Wu 2017 J Cell Biol")
+    concentration_ug_per_ml: float = param(10.0, "Chen 2019 (optimum near 10 µg/ml)",
+                                           unit="µg/ml", ge=0, le=1000)
+    half_saturation_ug_per_ml: float = param(
+        10.0, "assumed: Langmuir adsorption of coating proteins saturates at tens of µg/ml",
+        unit="µg/ml", gt=0)

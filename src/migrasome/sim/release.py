@@ -1,0 +1,94 @@
+"""Release and breakdown (MODEL.md §3–4): what happens to sites when their fibre goes.
+
+Attached sites follow their fibre (a branch point moves with its junction). When a fibre
+breaks, a kept swelling on it is released — left behind on the substrate — and anything
+earlier is abandoned. Released migrasomes break down at a constant rate (Wu 2017: they live
+≈200 min); function modules may end them earlier (rupture, uptake). Each function returns
+the changed columns and leaves the pool to the engine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..codes import Fate, SiteType, Stage
+
+__all__ = ["follow_fibers", "break_down", "end_sites"]
+
+
+def follow_fibers(sites, fibers, t: float) -> dict[str, np.ndarray]:
+    """Attached sites move with their fibre; sites whose fibre detached are released (a
+    kept swelling) or abandoned (anything earlier).
+
+    Parameters
+    ----------
+    sites, fibers : Pool
+    t : float
+        Time at the end of the step, min (stamped on releases).
+
+    Returns
+    -------
+    dict of str to ndarray
+        New ``x_um, y_um, attached, t_release_min, stage`` of every site (empty when
+        there are no sites).
+    """
+    if len(sites) == 0:
+        return {}
+    rows = fibers.index_of(sites["fiber_id"])
+    r = np.maximum(rows, 0)
+    on = (rows >= 0) & fibers["attached"][r]
+    was = sites["attached"]
+    lost = was & ~on
+    br = on & (sites["site_type"] == SiteType.BRANCH)
+    kept = lost & sites["stabilized"]
+    stage = sites["stage"].copy()
+    stage[kept] = Stage.RELEASED
+    stage[lost & ~kept] = Stage.ABORTED
+    return {
+        "x_um": np.where(br, fibers["x1_um"][r], sites["x_um"]),
+        "y_um": np.where(br, fibers["y1_um"][r], sites["y_um"]),
+        "attached": was & on,
+        "t_release_min": np.where(kept, t, sites["t_release_min"]),
+        "stage": stage,
+    }
+
+
+def break_down(sites, degradation_time_min: float, rng: np.random.Generator, t: float,
+               dt: float) -> dict[str, np.ndarray]:
+    """Released migrasomes break down with probability ``dt / degradation_time_min``.
+
+    Parameters
+    ----------
+    sites : Pool
+    degradation_time_min : float
+        Mean time from release to breakdown, min.
+    rng : numpy.random.Generator
+    t, dt : float
+        End of the step and its length, min.
+
+    Returns
+    -------
+    dict of str to ndarray
+        New ``t_breakdown_min`` and ``fate`` of every site.
+    """
+    rel = sites["stage"] == Stage.RELEASED
+    gone = rel & (rng.random(len(sites)) < dt / degradation_time_min)
+    return {"t_breakdown_min": np.where(gone, t, sites["t_breakdown_min"]),
+            "fate": np.where(gone, Fate.BREAKDOWN, sites["fate"])}
+
+
+def end_sites(sites) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Sites that ended in this step (broke down, ruptured, were taken up, or aborted).
+
+    Returns
+    -------
+    changes : dict of str to ndarray
+        Final ``stage`` and ``fate`` of every site.
+    ended : ndarray of bool
+        Which sites to retire.
+    """
+    gone = np.isfinite(sites["t_breakdown_min"])
+    stage = np.where(gone, Stage.GONE, sites["stage"])
+    aborted = stage == Stage.ABORTED
+    return ({"stage": stage, "fate": np.where(aborted, Fate.ABORTED, sites["fate"])},
+            gone | aborted)
