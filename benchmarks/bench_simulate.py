@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from migrasome.simulate import resolve_scenario, simulate
+from migrasome.simulation import resolve_scenario, simulate
 from migrasome.sim.engine import Simulation
 from migrasome.sim.motility import step_motility
 from migrasome.sim.reference import step_motility_loop

@@ -2,7 +2,7 @@
 
 import pytest
 
-from migrasome.simulate import simulate
+from migrasome.simulation import simulate
 
 
 @pytest.fixture(scope="session")

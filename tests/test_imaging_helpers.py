@@ -9,7 +9,7 @@ from migrasome import Results
 
 
 def migrasome_scene(diameters, *, spacing_um=6.0, n_frames=1, width_um=None,
-                    offset=(0.037, 0.011), frame_interval_min=1.0):
+                    offset=(0.037, 0.011), frame_interval_min=1.0, boundary="periodic"):
     """Migrasomes only, in a row across the middle of a square domain."""
     d = np.asarray(diameters, float)
     n = d.size
@@ -21,7 +21,8 @@ def migrasome_scene(diameters, *, spacing_um=6.0, n_frames=1, width_um=None,
         "t_min": fr.ravel() * frame_interval_min,
         "x_um": xs[ids.ravel()], "y_um": W / 2 + offset[1],
         "diameter_um": d[ids.ravel()], "attached": True})
-    meta = {"width_um": W, "height_um": W, "frame_interval_min": frame_interval_min}
+    meta = {"width_um": W, "height_um": W, "frame_interval_min": frame_interval_min,
+            "boundary": boundary}
     return Results(tables={"migrasome_frames": mf}, metadata=meta)
 
 
@@ -33,7 +34,8 @@ def line_scene(segments, *, width_um=40.0):
         "x0_um": seg[:, 0], "y0_um": seg[:, 1], "x1_um": seg[:, 2], "y1_um": seg[:, 3],
         "length_um": np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1]),
         "attached": True})
-    meta = {"width_um": width_um, "height_um": width_um, "frame_interval_min": 1.0}
+    meta = {"width_um": width_um, "height_um": width_um, "frame_interval_min": 1.0,
+            "boundary": "periodic"}
     return Results(tables={"fiber_frames": ff}, metadata=meta)
 
 

@@ -127,6 +127,21 @@ def test_periodic_wrap_conserves_photons_at_the_edge():
     assert img[:, -3:].sum() > 0.2 * img.sum()  # half of it shows on the far side
 
 
+def test_reflecting_domain_does_not_wrap():
+    # simulations have reflecting walls: light past the edge is outside the field, not
+    # on the far side
+    res = migrasome_scene([2.0], spacing_um=10.0, offset=(-4.99, 0.0), boundary="reflecting")
+    img = Renderer(res, migrasome_photons=100.0, **QUIET).signal(0, 0)
+    assert img[:, -3:].sum() == 0.0
+    assert img.sum() < 0.8 * 400.0
+
+
+def test_simulations_say_their_boundary():
+    from migrasome import simulate
+
+    assert simulate("nrk-fibronectin", cells=2, hours=0.5).metadata["boundary"] == "reflecting"
+
+
 def test_frame_interval_subsamples():
     res = synthetic_results(n_cells=1, n_frames=7, frame_interval_min=2.0, width_um=30,
                             height_um=30)

@@ -8,7 +8,7 @@ figure's reading error (fig≈ ±20 %) plus that spread.
 import numpy as np
 import pytest
 
-from migrasome.simulate import simulate
+from migrasome.simulation import simulate
 
 N_CELLS = 150
 _cache = {}

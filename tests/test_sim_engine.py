@@ -4,7 +4,7 @@ import pytest
 
 from migrasome import load_results
 from migrasome.results import SCHEMA
-from migrasome.simulate import simulate
+from migrasome.simulation import simulate
 
 
 def _same(a, b):
@@ -109,7 +109,7 @@ def test_no_python_loop_over_entities_in_a_step():
     # the cost of a step grows far slower than the number of cells (vectorised core)
     import time
 
-    from migrasome.simulate import resolve_scenario
+    from migrasome.simulation import resolve_scenario
     from migrasome.sim.engine import Simulation
 
     def per_step(n):
@@ -126,3 +126,22 @@ def test_no_python_loop_over_entities_in_a_step():
 
     small, big = per_step(20), per_step(2000)
     assert big < 20 * small  # 100× the cells, far less than 100× the time
+
+
+def test_merged_replicates_keep_ids_meaningful_across_tables():
+    from migrasome.simulation import simulate as run
+
+    res = run("nrk-fibronectin", cells=8, hours=3, seed=4, replicates=3)
+    m, s = res.migrasomes, res.sites
+    assert len(m) > 10 and set(m["replicate"]) == {0, 1, 2}
+    assert m["migrasome_id"].is_unique and s["site_id"].is_unique
+    # a migrasome id still names the site it grew at, in the same replicate
+    j = m.merge(s, left_on="migrasome_id", right_on="site_id", suffixes=("", "_site"))
+    assert len(j) == len(m)
+    assert (j["replicate"] == j["replicate_site"]).all()
+    assert np.array_equal(j["x_um"], j["x_um_site"])
+    # a parent fibre id names a fibre of the same replicate
+    f = res.fibers
+    kids = f[f["parent_fiber_id"] >= 0]
+    par = kids.merge(f, left_on="parent_fiber_id", right_on="fiber_id", suffixes=("", "_p"))
+    assert len(par) == len(kids) and (par["replicate"] == par["replicate_p"]).all()

@@ -88,7 +88,7 @@ def test_a_break_detaches_every_branch_downstream():
 
 
 def test_tspan4_overexpression_lengthens_rfs_about_2_7_fold():
-    from migrasome.simulate import simulate
+    from migrasome.simulation import simulate
 
     wt = simulate("l929-fibronectin", cells=60, seed=2).summary()
     oe = simulate("l929-fibronectin", cells=60, seed=2, perturbations=["TSPAN4-OE"]).summary()

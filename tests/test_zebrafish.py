@@ -12,7 +12,7 @@ from migrasome.readouts import summarize
 from migrasome.sim.engine import Simulation
 from migrasome.sim.fibers import tetraspanin_level
 from migrasome.sim.functions import summarize_functions
-from migrasome.simulate import merge_replicates, resolve_scenario
+from migrasome.simulation import merge_replicates, resolve_scenario
 
 #: Embryos per condition. With 12, the standard error of a mean defect probability is
 #: ≈0.07 (per-embryo spread ≈0.25), well inside the tolerances below.

@@ -21,7 +21,7 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 from .perturbations import list_perturbations
 from .results import Results, load_results
 from .scenario import Scenario, list_presets, load_preset
-from .simulate import simulate
+from .simulation import simulate
 
 __all__ = ["simulate", "Scenario", "load_preset", "list_presets", "list_perturbations",
            "Results", "load_results", "solve_tube", "render_movie", "analyze",

@@ -39,8 +39,8 @@ def simulate(
 
     from ..report import save_run
     from ..scenario import ScenarioError
-    from ..simulate import default_replicates, resolve_scenario
-    from ..simulate import simulate as run
+    from ..simulation import default_replicates, resolve_scenario
+    from ..simulation import simulate as run
 
     console = Console()
     try:

@@ -83,7 +83,8 @@ class Renderer:
         self.sim_frames, self.sim_times, self.interval = select_frames(results,
                                                                        frame_interval_min)
         meta = results.metadata
-        periodic = bool(meta.get("periodic", True))
+        # only a domain that says it is periodic wraps; simulations have reflecting walls
+        periodic = meta.get("boundary") == "periodic" or meta.get("periodic") is True
         dom = (meta.get("width_um"), meta.get("height_um"))
         if field_of_view_um is None:
             if dom[0] is None or dom[1] is None:
@@ -307,13 +308,15 @@ def render_movie(results: Results, *, pixel_size_um: float = 0.15,
     ----------
     results : Results
         A simulation (or :func:`~migrasome.imaging.scene.synthetic_results`); metadata
-        ``width_um``, ``height_um`` (periodic domain) and ``frame_interval_min``.
+        ``width_um``, ``height_um``, ``boundary`` (``"reflecting"`` or ``"periodic"``) and
+        ``frame_interval_min``.
     pixel_size_um : float
         Pixel side at the sample, µm (0.02–2; typical 0.1–0.2, MODEL.md §8).
     frame_interval_min : float, optional
         Movie interval, a whole multiple of the recorded one (default: every recorded frame).
     field_of_view_um : (x0, y0, width, height), optional
-        Imaged rectangle in simulation µm; default the whole domain (edges wrap).
+        Imaged rectangle in simulation µm; default the whole domain (whose edges wrap
+        only when its ``boundary`` is periodic).
     wavelength_nm : float or sequence
         Emission wavelength(s), nm; 510 for GFP. One value or one per channel.
     numerical_aperture : float

@@ -126,7 +126,7 @@ def synthetic_results(
         "diameter_um": (diam[:, None] * grow_frac[None, :]).ravel(), "attached": True})
     meta = {"source": "synthetic", "seed": int(seed), "width_um": float(width_um),
             "height_um": float(height_um), "frame_interval_min": float(frame_interval_min),
-            "dt_min": float(frame_interval_min), "periodic": True}
+            "dt_min": float(frame_interval_min), "boundary": "periodic"}
     return Results(tables={"cells": cells, "tracks": tracks, "fibers": fibers,
                            "fiber_frames": fiber_frames, "migrasomes": migrasomes,
                            "migrasome_frames": migrasome_frames}, metadata=meta)

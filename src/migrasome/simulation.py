@@ -13,8 +13,12 @@ from .scenario import Scenario, ScenarioError, load_preset
 
 __all__ = ["simulate", "resolve_scenario", "merge_replicates"]
 
-#: Id columns made unique across replicates when their tables are concatenated.
-ID_COLUMNS = ("cell_id", "fiber_id", "parent_fiber_id", "migrasome_id", "site_id")
+#: Id columns made unique across replicates, each with the id space it belongs to: a
+#: migrasome is the site it grew at (migrasome id = site id), a parent is a fibre. A
+#: ``taker_id`` names a cell or a recipient, as its ``taker_kind`` says.
+ID_SPACES = {"cell_id": "cell_id", "fiber_id": "fiber_id", "parent_fiber_id": "fiber_id",
+             "site_id": "site_id", "migrasome_id": "site_id", "recipient_id": "recipient_id"}
+TAKER_SPACES = {"cell": "cell_id", "recipient": "recipient_id"}
 
 
 def resolve_scenario(scenario: str | Scenario = "nrk-fibronectin", *,
@@ -92,9 +96,25 @@ def default_replicates(scenario: Scenario) -> int:
 
 
 def merge_replicates(runs: list[Results]) -> Results:
-    """Concatenate the tables of independent runs with a ``replicate`` column."""
+    """Concatenate the tables of independent runs with a ``replicate`` column.
+
+    Ids are shifted per replicate so that they stay unique and keep their meaning across
+    tables (``ID_SPACES``): a migrasome id still names its site, a parent its fibre.
+
+    Parameters
+    ----------
+    runs : list of Results
+        Runs of the same scenario (different seeds).
+
+    Returns
+    -------
+    Results
+        One table per name, ``replicate`` (0, 1, ...) first; metadata of the first run with
+        ``replicates`` and ``seeds``.
+    """
     names = sorted(set().union(*(r.tables for r in runs)))
-    offsets = {c: 0 for c in ID_COLUMNS}
+    spaces = sorted(set(ID_SPACES.values()))
+    offsets = dict.fromkeys(spaces, 0)
     parts: dict[str, list[pd.DataFrame]] = {n: [] for n in names}
     for i, run in enumerate(runs):
         top = dict(offsets)
@@ -103,13 +123,17 @@ def merge_replicates(runs: list[Results]) -> Results:
             if df is None:
                 continue
             df = df.copy()
-            for c in ID_COLUMNS:
+            for c, space in ID_SPACES.items():
                 if c in df.columns:
-                    base = "fiber_id" if c == "parent_fiber_id" else c
                     v = df[c].to_numpy()
-                    df[c] = np.where(v >= 0, v + offsets[base], v)
-                    if c == base and len(df):
-                        top[c] = max(top[c], int(df[c].max()) + 1)
+                    df[c] = np.where(v >= 0, v + offsets[space], v)
+                    if len(df):
+                        top[space] = max(top[space], int(v.max()) + 1 + offsets[space])
+            if "taker_id" in df.columns and "taker_kind" in df.columns:
+                v = df["taker_id"].to_numpy()
+                shift = df["taker_kind"].map(
+                    {k: offsets[sp] for k, sp in TAKER_SPACES.items()}).fillna(0)
+                df["taker_id"] = np.where(v >= 0, v + shift.to_numpy(np.int64), v)
             df.insert(0, "replicate", i)
             parts[n].append(df)
         offsets = top
