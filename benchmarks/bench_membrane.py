@@ -36,8 +36,8 @@ def main():
     for rho, a in CASES:
         ref = solve_tube(rho, domain_area_r0sq=a, n_domain=384, n_tube=288, initial="bulge")
         for name, (nd, nt) in MESHES.items():
-            s, dt = timed(lambda: solve_tube(rho, domain_area_r0sq=a, n_domain=nd, n_tube=nt,
-                                             initial="bulge"), repeat=2)
+            s, dt = timed(lambda rho=rho, a=a, nd=nd, nt=nt: solve_tube(
+                rho, domain_area_r0sq=a, n_domain=nd, n_tube=nt, initial="bulge"), repeat=2)
             err = 100 * abs(s.energy_kappa / ref.energy_kappa - 1)
             ok[name].append((err, dt))
             print(f"{rho:11g} {a:8g} {name:>16} {s.energy_kappa:13.4f} {err:7.3f} "

@@ -35,7 +35,7 @@ def test_link_known_identities_with_gaps():
 
 def test_link_moving_objects_and_newcomers():
     T = 5
-    truth, rows = [], []
+    _truth, rows = [], []
     for t in range(T):
         for i in range(10):
             rows.append((t, i, 5.0 * i + 0.8 * t, 3.0))  # moving right, 5 µm apart

@@ -6,8 +6,12 @@ import pytest
 
 from migrasome.analysis import compare_results
 from migrasome.analysis.migrasomes import detect_migrasomes, fit_diameters, radial_templates
-from migrasome.analysis.preprocess import (axial_sigma_um, background_estimate, noise_sigma,
-                                           psf_sigma_um)
+from migrasome.analysis.preprocess import (
+    axial_sigma_um,
+    background_estimate,
+    noise_sigma,
+    psf_sigma_um,
+)
 from migrasome.results import Results
 
 

@@ -140,7 +140,8 @@ def test_uptake_needs_a_cell_nearby_and_translation_is_delayed():
     rng = np.random.default_rng(5)
     p = CargoParams(rupture_per_min=0.0, uptake_per_min=0.05, uptake_distance_um=5.0)
     cells = _cells(1, rng, p)
-    cells["x_um"] = np.array([100.0]); cells["y_um"] = np.array([100.0])
+    cells["x_um"] = np.array([100.0])
+    cells["y_um"] = np.array([100.0])
     sites, _ = _sites(1, 400, rng)
     sites["x_um"] = np.where(np.arange(400) < 200, 112.0, 300.0)  # within reach / far away
     sites["y_um"] = np.full(400, 100.0)
@@ -154,7 +155,8 @@ def test_uptake_needs_a_cell_nearby_and_translation_is_delayed():
         fate = cg.choose_fates(sites, tk, p, float(step), 1.0, rng)
         cg.settle(sites, fate > 0, fate, tk, SPECIES, led, float(step))
         cg.translate(cells, p, 1.0, rng, led)
-        pending.append(cells["mrna_pending"][0]); prot_t.append(cells["mrna_translated"][0])
+        pending.append(cells["mrna_pending"][0])
+        prot_t.append(cells["mrna_translated"][0])
     up = sites["fate"] == Fate.UPTAKE
     assert up[:200].mean() > 0.99 and not up[200:].any()
     assert cells["received_protein_au"][0] == pytest.approx(sites["protein_au"][:200].sum())

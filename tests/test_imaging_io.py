@@ -7,8 +7,16 @@ import pytest
 import tifffile
 import zarr
 
-from migrasome.imaging import (Movie, iter_frames, movie_info, read_movie, render_movie,
-                               synthetic_results, truth_path, write_movie)
+from migrasome.imaging import (
+    Movie,
+    iter_frames,
+    movie_info,
+    read_movie,
+    render_movie,
+    synthetic_results,
+    truth_path,
+    write_movie,
+)
 
 
 @pytest.fixture(scope="module")

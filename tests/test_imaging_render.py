@@ -7,7 +7,6 @@ import pytest
 
 from migrasome.imaging import Movie, render_movie, synthetic_results
 from migrasome.imaging.render import Renderer
-
 from test_imaging_helpers import line_scene, migrasome_scene, radial_fwhm_diameter
 
 QUIET = dict(background_photons=0.0, bleach_per_frame=0.0, read_noise_e=0.0)

@@ -22,7 +22,7 @@ def _run(dose, hours=8.0, n_cells=60, seed=0, migrasomes_per_cell=3.0):
     motility = 1.0
     dt = 1.0
     hf = []
-    for step in range(int(hours * 60 / dt)):
+    for _step in range(int(hours * 60 / dt)):
         # the current set of attached migrasomes is renewed every step, Poisson in motility
         k = rng.poisson(migrasomes_per_cell * motility, n_cells)
         sites.retire(sites["attached"])
@@ -43,7 +43,7 @@ def runs():
 
 
 def test_mitochondria_conserved(runs):
-    for d, r in runs.items():
+    for _d, r in runs.items():
         c, led, p = r["cells"], r["led"], r["p"]
         made = len(c) * p.n_per_cell + led.get("mito:biogenesis->cell")
         where = (c["mito_healthy"].sum() + c["mito_damaged"].sum() + r["exported"]

@@ -109,8 +109,8 @@ def test_no_python_loop_over_entities_in_a_step():
     # the cost of a step grows far slower than the number of cells (vectorised core)
     import time
 
-    from migrasome.simulation import resolve_scenario
     from migrasome.sim.engine import Simulation
+    from migrasome.simulation import resolve_scenario
 
     def per_step(n):
         side = float(np.sqrt(n) * 150)

@@ -1,5 +1,4 @@
 import numpy as np
-import pandas as pd
 
 from migrasome.scenario import load_preset
 from migrasome.sim import fibers as fib

@@ -7,38 +7,45 @@ The public API, short:
 ``Results``, ``load_results``
 ``solve_tube``          membrane shape of an RF with a stiff tetraspanin domain
 ``render_movie``        a Results as a microscope movie (needs the ``imaging`` extra)
+``read_movie``, ``write_movie``  movies to and from OME-TIFF / OME-Zarr (``imaging`` extra)
 ``analyze``             a movie → Results-shaped tables (needs the ``analysis`` extra)
-``compare_results``     detections against truth
+``compare_results``     detections against truth (``analysis`` extra)
+
+The heavier parts load on first use (as scikit-image does); ``__init__.pyi`` declares them
+for type checkers and ``dir(migrasome)`` lists them.
 """
 
-from importlib.metadata import PackageNotFoundError, version as _version
+from importlib import import_module
+from typing import Any
 
-try:
-    __version__ = _version("migrasome")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0+unknown"
-
+from ._version import __version__
 from .perturbations import list_perturbations
 from .results import Results, load_results
 from .scenario import Scenario, list_presets, load_preset
 from .simulation import simulate
 
-__all__ = ["simulate", "Scenario", "load_preset", "list_presets", "list_perturbations",
-           "Results", "load_results", "solve_tube", "render_movie", "analyze",
-           "compare_results", "__version__"]
-
-_LAZY = {  # heavier parts, imported on first use
+#: Heavier parts, imported on first use: public name → (submodule, attribute).
+_LAZY = {
     "solve_tube": ("membrane", "solve_tube"),
     "render_movie": ("imaging", "render_movie"),
+    "read_movie": ("imaging", "read_movie"),
+    "write_movie": ("imaging", "write_movie"),
     "analyze": ("analysis", "analyze_movie"),
     "compare_results": ("analysis", "compare_results"),
 }
 
+__all__ = ["simulate", "Scenario", "load_preset", "list_presets", "list_perturbations",
+           "Results", "load_results", "__version__", *_LAZY]
 
-def __getattr__(name):
+
+def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        from importlib import import_module
-
         mod, attr = _LAZY[name]
-        return getattr(import_module(f".{mod}", __name__), attr)
+        value = getattr(import_module(f".{mod}", __name__), attr)
+        globals()[name] = value  # later look-ups skip this hook
+        return value
     raise AttributeError(f"module 'migrasome' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -66,8 +66,9 @@ def summarize(results) -> pd.Series:
         ``n_cells``; ``migrasomes_per_cell`` (migrasomes ≥ 0.5 µm present per cell in a
         snapshot, on RFs or released, as counted in an image of the dish);
         ``attached_migrasomes_per_cell`` (still on its RFs);
-        ``migrasomes_per_100um_rf`` (attached ones per RF length); ``migrasomes_formed_per_cell`` (all that reached
-        0.5 µm during the run); ``median_diameter_um`` (of the largest size each reached);
+        ``migrasomes_per_100um_rf`` (attached ones per RF length);
+        ``migrasomes_formed_per_cell`` (all that reached 0.5 µm during the run);
+        ``median_diameter_um`` (of the largest size each reached);
         ``median_growth_min`` (growth onset to full size); ``median_lifetime_min`` (growth
         onset to breakdown, among those that broke down); ``rf_count_per_cell`` and
         ``rf_length_per_cell_um`` (attached RFs, snapshot); ``released_fraction`` (of the

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .readouts import counts_over_time
 from .files import atomic_dir
+from .readouts import counts_over_time
 from .results import Results
 from .schema import MIN_MIGRASOME_DIAMETER_UM
 

@@ -65,14 +65,14 @@ class Scenario(Section):
     # -- TOML -------------------------------------------------------------------------------
 
     @classmethod
-    def from_dict(cls, data: dict, *, origin: str = "scenario") -> "Scenario":
+    def from_dict(cls, data: dict, *, origin: str = "scenario") -> Scenario:
         try:
             return cls.model_validate(data)
         except ValidationError as e:
             raise ScenarioError(explain_validation(e, origin)) from None
 
     @classmethod
-    def from_toml(cls, path: str | Path) -> "Scenario":
+    def from_toml(cls, path: str | Path) -> Scenario:
         path = Path(path)
         try:
             data = tomllib.loads(path.read_text())
@@ -85,7 +85,7 @@ class Scenario(Section):
     def to_toml(self) -> str:
         return tomli_w.dumps(self.model_dump(mode="json"))
 
-    def with_changes(self, **changes) -> "Scenario":
+    def with_changes(self, **changes) -> Scenario:
         """A copy with dotted-path changes, e.g. ``{"cells.n_cells": 100}``, validated."""
         data = self.model_dump(mode="json")
         for path, value in changes.items():

@@ -4,8 +4,8 @@ Each command lives in its own module and registers itself on the shared ``app``;
 imports happen inside the commands so that ``migrasome --help`` stays fast.
 """
 
+from . import analyze, render, shape, simulate  # noqa: F401  (register commands)
 from ._app import app
-from . import simulate, shape, render, analyze  # noqa: F401  (register commands)
 
 __all__ = ["app", "main"]
 

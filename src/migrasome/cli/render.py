@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -16,16 +15,16 @@ def render(
     out: Path = typer.Option(..., "--out", "-o",
                              help="Movie to write: *.ome.tif / *.ome.tiff or *.ome.zarr."),
     pixel_size_um: float = typer.Option(0.15, help="Pixel size at the sample, µm (0.02–2)."),
-    frame_interval_min: Optional[float] = typer.Option(
+    frame_interval_min: float | None = typer.Option(
         None, help="Movie frame interval, min; a whole multiple of the recorded one."),
     wavelength_nm: float = typer.Option(510.0, help="Emission wavelength, nm (300–1000)."),
     na: float = typer.Option(1.4, "--na", help="Objective numerical aperture (0.05–1.7)."),
     modality: str = typer.Option("widefield", help="widefield or confocal."),
-    snr: Optional[float] = typer.Option(
+    snr: float | None = typer.Option(
         None, help="Peak of a 1-µm migrasome above background / background noise SD."),
     background_photons: float = typer.Option(100.0, help="Background electrons/pixel/frame."),
     bleach_per_frame: float = typer.Option(0.002, help="Photobleaching rate per frame."),
-    fov: Optional[str] = typer.Option(
+    fov: str | None = typer.Option(
         None, help="Field of view 'x0,y0,width,height' in µm (default: the whole domain)."),
     seed: int = typer.Option(0, help="Seed of the camera noise."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing movie."),
@@ -37,8 +36,8 @@ def render(
         require("imaging")
     except MissingExtraError as e:
         fail(str(e))
-    from ..results import load_results
     from ..imaging import render_movie, truth_path, write_movie
+    from ..results import load_results
 
     try:
         truth_path(out)  # checks the suffix before any work

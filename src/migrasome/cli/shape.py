@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 from ._app import app, fail
 
 
-def _positive(name: str, value: Optional[float], upper: Optional[float] = None) -> None:
+def _positive(name: str, value: float | None, upper: float | None = None) -> None:
     if value is None:
         return
     if not value > 0 or (upper is not None and value > upper):
@@ -37,8 +36,8 @@ def _save(fig, out: Path) -> None:
 @app.command()
 def shape(
     kappa_ratio: float = typer.Option(10.0, help="κ_p/κ_l, domain over tube rigidity (0, 1e4]."),
-    domain_area_um2: Optional[float] = typer.Option(None, help="Domain area, µm²."),
-    domain_area_r0sq: Optional[float] = typer.Option(
+    domain_area_um2: float | None = typer.Option(None, help="Domain area, µm²."),
+    domain_area_r0sq: float | None = typer.Option(
         None, help="Domain area in units of r0² (default 600 if no area is given)."),
     tension_pN_per_um: float = typer.Option(10.0, help="Membrane tension σ, pN/µm (> 0)."),
     kappa_kT: float = typer.Option(20.0, help="Tube bending rigidity κ_l, kT (> 0)."),
@@ -123,7 +122,8 @@ def shape(
                                             if s.tube == "finite" else ""),
         f"r0                   {r0 * 1e3:.1f} nm",
         f"kappa ratio          {s.kappa_ratio:g}",
-        f"domain area          {s.domain_area_r0sq:.4g} r0^2 = {s.domain_area_r0sq * r0**2:.4g} um^2",
+        f"domain area          {s.domain_area_r0sq:.4g} r0^2 = "
+        f"{s.domain_area_r0sq * r0**2:.4g} um^2",
         f"bulge radius         {s.bulge_radius_r0:.4g} r0 = {s.bulge_radius_um:.4g} um",
         f"domain length        {s.domain_length_r0:.4g} r0 = {s.domain_length_um:.4g} um",
         f"far tube radius      {s.far_radius_r0:.4g} r0 = {s.far_radius_um:.4g} um",

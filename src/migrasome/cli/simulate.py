@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -16,18 +15,18 @@ DEFAULT_PRESET = "nrk-fibronectin"
 def simulate(
     preset: str = typer.Option(DEFAULT_PRESET, "--preset", "-p",
                                help="Preset name (see `migrasome presets`) or a scenario .toml."),
-    perturb: Optional[List[str]] = typer.Option(
+    perturb: list[str] | None = typer.Option(
         None, "--perturb", help="Perturbation name, repeatable; NAME:DOSE for doses "
         "(see `migrasome perturbations`)."),
-    set_: Optional[List[str]] = typer.Option(
+    set_: list[str] | None = typer.Option(
         None, "--set", help="Any scenario parameter, PATH=VALUE (TOML value), repeatable: "
         "--set cargo.enabled=true --set cells.persistence_min=20."),
-    hours: Optional[float] = typer.Option(None, help="Simulated time, h (default: preset's)."),
-    cells: Optional[int] = typer.Option(None, help="Number of cells (default: preset's)."),
-    seed: Optional[int] = typer.Option(None, help="Random seed (default: preset's)."),
-    replicates: Optional[int] = typer.Option(
+    hours: float | None = typer.Option(None, help="Simulated time, h (default: preset's)."),
+    cells: int | None = typer.Option(None, help="Number of cells (default: preset's)."),
+    seed: int | None = typer.Option(None, help="Random seed (default: preset's)."),
+    replicates: int | None = typer.Option(
         None, help="Independent runs (dishes or embryos); default 1, or the preset's embryos."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o",
+    out: Path | None = typer.Option(None, "--out", "-o",
                                        help="Results folder (default: migrasome-results-PRESET)."),
     overwrite: bool = typer.Option(False, help="Replace an existing results folder."),
     figures: bool = typer.Option(True, help="Write figures and the HTML report."),

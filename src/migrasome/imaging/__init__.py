@@ -6,11 +6,11 @@ time-lapse with realistic optics and camera noise, and its ground truth in image
 OME-Zarr. See ``docs/imaging.md``.
 """
 
+from .io import iter_frames, movie_info, read_movie, truth_path, write_movie
 from .movie import Movie
 from .optics import axial_sigma_um, psf_sigma_um
 from .render import LABELS, Renderer, render_movie
 from .scene import synthetic_results
-from .io import iter_frames, movie_info, read_movie, truth_path, write_movie
 
 __all__ = [
     "Movie",

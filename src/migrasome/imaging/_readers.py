@@ -96,7 +96,7 @@ class Source:
             names = tuple(f"channel {i}" for i in range(self.shape[1]))
         self.channel_names = names
 
-    def __enter__(self) -> "Source":
+    def __enter__(self) -> Source:
         return self
 
     def __exit__(self, *exc) -> None:

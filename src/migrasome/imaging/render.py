@@ -12,7 +12,7 @@ See ``docs/imaging.md`` for the parameters and their sources.
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy.ndimage import gaussian_filter
@@ -21,9 +21,19 @@ from scipy.stats import poisson
 from ..results import Results
 from .draw import Canvas, add_cells, add_lines, add_migrasomes
 from .movie import Movie
-from .optics import (CELL_ASPECT, CELL_MEMBRANE_LAYERS, LABELS, MIGRASOME_ENRICHMENT,
-                     MIGRASOME_PHOTONS, MODALITIES, RF_RADIUS_UM, ShellProfile, axial_sigma_um,
-                     immersion_index, psf_sigma_um)
+from .optics import (
+    CELL_ASPECT,
+    CELL_MEMBRANE_LAYERS,
+    LABELS,
+    MIGRASOME_ENRICHMENT,
+    MIGRASOME_PHOTONS,
+    MODALITIES,
+    RF_RADIUS_UM,
+    ShellProfile,
+    axial_sigma_um,
+    immersion_index,
+    psf_sigma_um,
+)
 from .scene import FieldOfView, crop_truth, select_frames
 
 __all__ = ["render_movie", "Renderer", "LABELS"]
@@ -33,7 +43,8 @@ def _positive(name: str, value: float, lo: float = 0.0, hi: float = math.inf,
     v = float(value)
     ok = (v >= lo if include_lo else v > lo) and v <= hi and math.isfinite(v)
     if not ok:
-        rng = f"{'>=' if include_lo else '>'} {lo:g}" + ("" if math.isinf(hi) else f" and <= {hi:g}")
+        rng = f"{'>=' if include_lo else '>'} {lo:g}" + (
+            "" if math.isinf(hi) else f" and <= {hi:g}")
         raise ValueError(f"{name}={value!r}: must be {rng}")
     return v
 

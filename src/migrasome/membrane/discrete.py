@@ -204,7 +204,7 @@ def geometry(psi, r_end, s_tube, mesh: Mesh, *, area) -> Geometry:
     f = _forward(psi, r_end, s_tube, mesh, area / (4.0 * np.pi))
     if f is None:
         raise ValueError("infeasible shape: a radius is not positive")
-    h, q = f["h"], f["q"]
+    h, _q = f["h"], f["q"]
     r = np.append(r_end - f["tail"], r_end)
     s = np.concatenate([[0.0], np.cumsum(h)])
     z = np.concatenate([[0.0], np.cumsum(h * f["cm"])])

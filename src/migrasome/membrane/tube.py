@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .discrete import F0, geometry, make_mesh
-from .solver import initial_psi, relax
+from .discrete import geometry, make_mesh
 from .physics import KT_PN_UM, tube_radius_um
+from .solver import initial_psi, relax
 
 __all__ = ["TubeShape", "solve_tube", "MAX_DOMAIN_AREA_R0SQ", "BULGE_THRESHOLD"]
 

@@ -210,8 +210,10 @@ def choose_fates(sites, takers, p, t_min: float, dt_min: float, rng) -> np.ndarr
             ok = np.ones(len(pool), bool)
             if p.uptake_cell_types and "cell_type" in pool.cols:
                 ok = np.isin(pool["cell_type"], p.uptake_cell_types)
-            xs.append(pool["x_um"][ok]); ys.append(pool["y_um"][ok])
-            rad.append(pool["radius_um"][ok]); ids.append(pool.ids[ok])
+            xs.append(pool["x_um"][ok])
+            ys.append(pool["y_um"][ok])
+            rad.append(pool["radius_um"][ok])
+            ids.append(pool.ids[ok])
             kind.append(np.full(ok.sum(), k))
         if sum(len(x) for x in xs):
             xy = np.column_stack([np.concatenate(xs), np.concatenate(ys)])
@@ -287,9 +289,12 @@ def settle(sites, mask: np.ndarray, fate: np.ndarray, takers, species, ledger: L
             for col in content:
                 ledger.add(f"{col}:migrasome->medium", sites[col][lost])
             n = len(pool)
-            bc = lambda w: np.bincount(row, weights=w, minlength=n)
+            def bc(w, row=row, n=n):
+                return np.bincount(row, weights=w, minlength=n)
+
             pool["n_taken_up"] = pool["n_taken_up"] + bc(np.ones(row.size)).astype(np.int64)
-            pool["received_protein_au"] = pool["received_protein_au"] + bc(sites["protein_au"][s_ids])
+            pool["received_protein_au"] = pool["received_protein_au"] + bc(
+                sites["protein_au"][s_ids])
             pool["received_vesicles"] = pool["received_vesicles"] + bc(
                 sites["n_vesicles"][s_ids]).astype(np.int64)
             pool["mrna_pending"] = pool["mrna_pending"] + bc(sites["mrna_copies"][s_ids]
