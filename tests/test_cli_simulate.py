@@ -26,7 +26,9 @@ def test_simulate_writes_a_complete_results_folder(tmp_path):
     for f in ("map", "growth", "diameters", "counts"):
         assert (out / "figures" / f"{f}.png").stat().st_size > 1000
     html = (out / "report.html").read_text()
-    assert "figures/map.png" in html and "Wu 2017" in html
+    # one self-contained file: the figures are embedded, not linked
+    assert "figures/map.png" not in html and html.count("data:image/png;base64,") >= 4
+    assert "Wu 2017" in html
 
 
 def test_set_changes_any_parameter(tmp_path):

@@ -46,7 +46,7 @@ def test_bad_input_names_what_is_wrong_and_what_is_allowed():
         apply_perturbations(sc, ["TSPAN9-OE"])
     with pytest.raises(ScenarioError, match="takes no dose"):
         apply_perturbations(sc, ["MbCD:3"])
-    with pytest.raises(ScenarioError, match="must be a number"):
+    with pytest.raises(ScenarioError, match="must be a finite number"):
         apply_perturbations(sc, ["fibronectin:lots"])
     with pytest.raises(ScenarioError, match="unknown preset 'hela'.*nrk-fibronectin"):
         load_preset("hela")

@@ -8,6 +8,7 @@ written to ``dose_path`` after the perturbation's own changes.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from .parameters import ScenarioError, get_path, set_path
@@ -117,7 +118,7 @@ def list_perturbations() -> dict[str, Perturbation]:
     return dict(PERTURBATIONS)
 
 
-def _parse(spec: str) -> tuple[Perturbation, float | None]:
+def _parse(spec: str) -> tuple[Perturbation, float | int | None]:
     name, _, dose = spec.partition(":")
     key = {k.lower(): k for k in PERTURBATIONS}.get(name.strip().lower())
     if key is None:
@@ -128,11 +129,17 @@ def _parse(spec: str) -> tuple[Perturbation, float | None]:
         return p, None
     if p.dose_path is None:
         raise ScenarioError(f"perturbation {p.name!r} takes no dose (got {spec!r})")
+    value: float | int
     try:
-        value = float(dose)
+        value = int(dose)  # a count stays a count (strict types)
     except ValueError:
-        raise ScenarioError(f"dose of {p.name!r} must be a number in {p.dose_unit}, "
-                            f"got {dose!r}") from None
+        try:
+            value = float(dose)
+        except ValueError:
+            value = math.nan
+    if not math.isfinite(value):
+        raise ScenarioError(f"dose of {p.name!r} must be a finite number in {p.dose_unit}, "
+                            f"got {dose!r}")
     return p, value
 
 

@@ -15,7 +15,24 @@ import pandas as pd
 
 from .schema import MIN_MIGRASOME_DIAMETER_UM
 
-__all__ = ["summarize", "counts_over_time", "steady_frames"]
+__all__ = ["summarize", "counts_over_time", "steady_frames", "counted_migrasomes",
+           "SUMMARY_LABELS"]
+
+#: Labels (with units) of the read-outs of :func:`summarize`, for tables people read.
+SUMMARY_LABELS = {
+    "n_cells": "cells",
+    "migrasomes_per_cell": "migrasomes per cell (snapshot)",
+    "attached_migrasomes_per_cell": "  of which on RFs",
+    "migrasomes_formed_per_cell": "migrasomes formed per cell",
+    "median_diameter_um": "median diameter (µm)",
+    "median_growth_min": "median growth time (min)",
+    "median_lifetime_min": "median lifetime (min)",
+    "rf_count_per_cell": "RFs per cell",
+    "rf_length_per_cell_um": "RF length per cell (µm)",
+    "migrasomes_per_100um_rf": "migrasomes per 100 µm RF",
+    "released_fraction": "fraction released",
+    "mean_speed_um_per_min": "mean speed (µm/min)",
+}
 
 
 def steady_frames(frames: pd.Series) -> np.ndarray:
@@ -78,8 +95,7 @@ def summarize(results) -> pd.Series:
     n_cells = max(len(cells), 1)
     counts = counts_over_time(results)
     steady = counts[counts["frame"].isin(steady_frames(counts["frame"]))]
-    mig = results.migrasomes
-    mig = mig[(mig["max_diameter_um"] >= MIN_MIGRASOME_DIAMETER_UM) & (mig["cell_id"] >= 0)]
+    mig = counted_migrasomes(results)
     growth = mig["t_full_size_min"] - mig["t_growth_onset_min"]
     life = mig["t_breakdown_min"] - mig["t_growth_onset_min"]
     rf_len = steady["fiber_length_um"].mean() if len(steady) else 0.0
@@ -101,3 +117,20 @@ def summarize(results) -> pd.Series:
         "mean_speed_um_per_min": float(tr["speed_um_per_min"].mean()) if len(tr) else np.nan,
     }
     return pd.Series(s, name="summary")
+
+
+def counted_migrasomes(results) -> pd.DataFrame:
+    """The migrasomes the read-outs count: made by a cell (not injected) and at least
+    ``MIN_MIGRASOME_DIAMETER_UM`` at their largest.
+
+    Parameters
+    ----------
+    results : Results
+
+    Returns
+    -------
+    DataFrame
+        Rows of ``results.migrasomes``.
+    """
+    mig = results.migrasomes
+    return mig[(mig["max_diameter_um"] >= MIN_MIGRASOME_DIAMETER_UM) & (mig["cell_id"] >= 0)]

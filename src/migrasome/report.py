@@ -7,6 +7,7 @@ complete: an interrupted run leaves nothing half-written.
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 from pathlib import Path
@@ -14,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .files import atomic_dir
-from .readouts import counts_over_time
+from .files import atomic_dir, atomic_file
+from .readouts import SUMMARY_LABELS, counted_migrasomes, counts_over_time
 from .results import Results
 from .schema import MIN_MIGRASOME_DIAMETER_UM
 
-__all__ = ["make_figures", "write_report", "save_run"]
+__all__ = ["make_figures", "write_report", "save_run", "format_value"]
 
 
 def _plt():
@@ -92,9 +93,12 @@ def fig_growth(results: Results, ax, n_max: int = 40) -> None:
 
 
 def fig_diameters(results: Results, ax) -> None:
-    d = results.migrasomes["max_diameter_um"]
-    d = d[d >= MIN_MIGRASOME_DIAMETER_UM]
-    ax.hist(d, bins=np.arange(0.5, 3.25, 0.125), color="tab:orange", edgecolor="white")
+    # the same migrasomes the summary counts, so the medians agree
+    d = counted_migrasomes(results)["max_diameter_um"]
+    top = max(3.25, float(d.max()) + 0.125) if len(d) else 3.25  # keep the largest ones
+    step = 0.125 if top <= 6 else 0.25
+    ax.hist(d, bins=np.arange(MIN_MIGRASOME_DIAMETER_UM, top + step, step), color="tab:orange",
+            edgecolor="white")
     if len(d):
         ax.axvline(d.median(), color="k", ls="--", lw=1, label=f"median {d.median():.2f} µm")
         ax.legend(fontsize=8)
@@ -164,28 +168,84 @@ def make_figures(results: Results, folder: str | Path) -> list[Path]:
     return out
 
 
-def _table_html(s: pd.Series | dict) -> str:
-    rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{_fmt(v)}</td></tr>"
-                   for k, v in dict(s).items())
+def _table_html(s: pd.Series | dict, labels: dict[str, str] | None = None) -> str:
+    labels = labels or {}
+    rows = "".join(f"<tr><th>{html.escape(labels.get(k, str(k).replace('_', ' ')))}</th>"
+                   f"<td>{html.escape(format_value(v))}</td></tr>" for k, v in dict(s).items())
     return f"<table>{rows}</table>"
 
 
-def _fmt(v) -> str:
+def format_value(v) -> str:
+    """A read-out as people read it: whole numbers without exponent, others to 3
+    significant digits, missing ones as a dash."""
+    if v is None:
+        return "–"
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):,}"
     if isinstance(v, (float, np.floating)):
-        return "–" if not np.isfinite(v) else f"{v:.3g}"
-    return html.escape(str(v))
+        if not np.isfinite(v):
+            return "–"
+        if float(v).is_integer() and abs(v) < 1e15:
+            return f"{int(v):,}"
+        return f"{v:,.3g}" if abs(v) >= 1e-3 else f"{v:.3g}"
+    return str(v)
+
+
+def _embedded(path: Path) -> str:
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return (f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(path.stem)}">'
+            "</figure>")
+
+
+def _header(meta: dict) -> str:
+    """What the results are of: a simulation's run, or an analysed movie's acquisition."""
+    if meta.get("source") == "analysis":
+        parts = [f"analysis of {html.escape(str(meta.get('movie', 'a movie')))}"]
+        if meta.get("pixel_size_um") is not None:
+            parts.append(f"{meta['pixel_size_um']:g} µm/px")
+        if meta.get("frame_interval_min") is not None:
+            parts.append(f"frames every {meta['frame_interval_min']:g} min")
+        if meta.get("n_frames") is not None:
+            parts.append(f"{meta['n_frames']} frames")
+    else:
+        pert = ", ".join(meta.get("perturbations", [])) or "none"
+        parts = [f"seed {meta.get('seed')}", f"{meta.get('hours'):g} h"
+                 if isinstance(meta.get("hours"), (int, float)) else "",
+                 f"perturbations: {html.escape(pert)}"]
+        if meta.get("frame_interval_min") is not None:
+            parts.append(f"frames every {meta['frame_interval_min']:g} min")
+        if meta.get("replicates"):
+            parts.append(f"{meta['replicates']} replicates")
+    parts.append(f"package {html.escape(str(meta.get('package_version', '?')))}")
+    return " · ".join(p for p in parts if p)
 
 
 def write_report(results: Results, folder: str | Path, figures: list[Path]) -> Path:
-    """Write ``report.html`` into ``folder``, showing the summary, figures and scenario."""
+    """Write ``report.html`` into ``folder``: one self-contained file (figures embedded)
+    with the summary, the figures and the scenario or analysis settings.
+
+    Parameters
+    ----------
+    results : Results
+    folder : path-like
+        Where ``report.html`` goes.
+    figures : list of Path
+        PNG files to embed (from :func:`make_figures`).
+
+    Returns
+    -------
+    Path
+        The report.
+    """
     from .sim.functions import summarize_functions
 
     folder = Path(folder)
     meta = results.metadata
     summary = results.summary()
     extra = summarize_functions(results)
-    imgs = "".join(f'<figure><img src="figures/{p.name}" alt="{p.stem}"></figure>'
-                   for p in figures)
+    imgs = "".join(_embedded(p) for p in figures)
     params = ""
     if "scenario" in meta:
         from .parameters import sources_table
@@ -194,27 +254,29 @@ def write_report(results: Results, folder: str | Path, figures: list[Path]) -> P
         rows = sources_table(Scenario.from_dict(meta["scenario"]))
         params = "<table><tr><th>parameter</th><th>value</th><th>unit</th><th>source</th></tr>"
         params += "".join(
-            f"<tr><td>{r['path']}</td><td>{_fmt(r['value'])}</td><td>{r['unit']}</td>"
-            f"<td>{html.escape(str(r['source']))}</td></tr>" for r in rows)
+            f"<tr><td>{r['path']}</td><td>{html.escape(format_value(r['value']))}</td>"
+            f"<td>{r['unit']}</td><td>{html.escape(str(r['source']))}</td></tr>" for r in rows)
         params += "</table>"
-    title = f"migrasome — {meta.get('preset', meta.get('source', 'results'))}"
-    pert = ", ".join(meta.get("perturbations", [])) or "none"
+        params = f"<h2>Scenario (every parameter with its source)</h2>{params}"
+    elif isinstance(meta.get("options"), dict):
+        params = f"<h2>Analysis settings</h2>{_table_html(meta['options'])}"
+    name = meta.get("preset") or meta.get("movie") or meta.get("source", "results")
+    title = f"migrasome — {name}"
     doc = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}}
 table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:3px 8px;
 text-align:left;font-size:13px}}figure{{display:inline-block;margin:0.5em}}
 img{{max-width:520px}}</style></head><body>
 <h1>{html.escape(title)}</h1>
-<p>package {html.escape(str(meta.get('package_version', '?')))} · seed {meta.get('seed', '?')} ·
-perturbations: {html.escape(pert)} · {meta.get('hours', '?')} h · frames every
-{meta.get('frame_interval_min', '?')} min</p>
-<h2>Summary</h2>{_table_html(summary)}
+<p>{_header(meta)}</p>
+<h2>Summary</h2>{_table_html(summary, SUMMARY_LABELS)}
 {('<h2>Functions</h2>' + _table_html(extra)) if extra else ''}
 <h2>Figures</h2>{imgs}
-<h2>Scenario (every parameter with its source)</h2>{params}
+{params}
 </body></html>"""
     path = folder / "report.html"
-    path.write_text(doc)
+    with atomic_file(path, overwrite=True) as tmp:
+        tmp.write_text(doc, encoding="utf-8")
     return Path(path)
 
 

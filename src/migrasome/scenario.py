@@ -48,7 +48,7 @@ class Scenario(Section):
 
     name: str = param("custom", "user")
     description: str = param("", "user")
-    seed: int = param(0, "user", ge=0)
+    seed: int = param(0, "user", ge=0, le=2**63 - 1)  # TOML integers are 64-bit signed
     perturbations: list[str] = param([], "user")
     run: RunParams = RunParams()
     cells: CellParams = CellParams()
@@ -74,12 +74,17 @@ class Scenario(Section):
     @classmethod
     def from_toml(cls, path: str | Path) -> Scenario:
         path = Path(path)
+        if path.is_dir():
+            raise ScenarioError(f"scenario file {path} is a folder; give a .toml file "
+                                "(a results folder holds one: scenario.toml)")
         try:
-            data = tomllib.loads(path.read_text())
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ScenarioError(f"scenario file {path} does not exist") from None
-        except tomllib.TOMLDecodeError as e:
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
             raise ScenarioError(f"{path} is not valid TOML: {e}") from None
+        except OSError as e:
+            raise ScenarioError(f"cannot read scenario file {path}: {e.strerror}") from None
         return cls.from_dict(data, origin=str(path.name))
 
     def to_toml(self) -> str:
@@ -105,8 +110,8 @@ def list_presets() -> dict[str, str]:
 def load_preset(name: str) -> Scenario:
     """The scenario of preset ``name`` (see ``list_presets``), or a TOML file path."""
     p = Path(name)
-    if p.suffix == ".toml" and p.exists():
-        return Scenario.from_toml(p)
+    if p.suffix == ".toml" or p.is_dir():
+        return Scenario.from_toml(p)  # a path: says so if it is missing or not a file
     f = PRESET_DIR / f"{name}.toml"
     if not f.is_file():
         names = ", ".join(list_presets())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import typer
@@ -12,25 +13,18 @@ from ._app import app, fail
 def _positive(name: str, value: float | None, upper: float | None = None) -> None:
     if value is None:
         return
+    if not math.isfinite(value):
+        fail(f"{name} {value!r} must be a finite number")
     if not value > 0 or (upper is not None and value > upper):
         rng = "> 0" + (f" and ≤ {upper:g}" if upper is not None else "")
         fail(f"{name} {value!r} is out of range: must be {rng}")
 
 
-def _save(fig, out: Path) -> None:
-    """Write the figure to a temporary name beside ``out``, then move it into place."""
-    import os
-    import tempfile
+def _save(fig, out: Path, overwrite: bool) -> None:
+    from ..files import atomic_file
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=out.suffix or ".png", dir=out.parent)
-    os.close(fd)
-    try:
+    with atomic_file(out, overwrite=overwrite) as tmp:
         fig.savefig(tmp, dpi=120, bbox_inches="tight")
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 @app.command()
@@ -39,34 +33,57 @@ def shape(
     domain_area_um2: float | None = typer.Option(None, help="Domain area, µm²."),
     domain_area_r0sq: float | None = typer.Option(
         None, help="Domain area in units of r0² (default 600 if no area is given)."),
-    tension_pN_per_um: float = typer.Option(10.0, help="Membrane tension σ, pN/µm (> 0)."),
-    kappa_kT: float = typer.Option(20.0, help="Tube bending rigidity κ_l, kT (> 0)."),
+    tension_pN_per_um: float = typer.Option(
+        10.0, help="Membrane tension σ, pN/µm (> 0, ≤ 1e4: membranes lyse near 10 mN/m)."),
+    kappa_kT: float = typer.Option(20.0, help="Tube bending rigidity κ_l, kT (> 0, ≤ 1000)."),
     gaussian_jump: float = typer.Option(0.0, help="(κ̄_p − κ̄_l)/κ_l at the domain boundary."),
     line_tension: float = typer.Option(0.0, help="Boundary line tension, κ_l/r0 (≥ 0)."),
     tube: str = typer.Option("infinite", help="infinite (pulled) or finite (fixed ends)."),
     tube_length_r0: float = typer.Option(80.0, help="Length of a finite tube, r0."),
-    out: Path = typer.Option(Path("shape.png"), help="Figure to write (PNG, PDF, SVG)."),
+    out: Path | None = typer.Option(
+        None, help="Figure to write (PNG, PDF, SVG); default shape.png, or "
+        "shape-diagram.png with --diagram."),
+    overwrite: bool = typer.Option(False, help="Replace an existing figure."),
     diagram: bool = typer.Option(False, help="Compute and plot the phase diagram instead."),
-    n_area: int = typer.Option(10, help="Diagram: number of domain areas (≥ 2)."),
-    n_kappa: int = typer.Option(6, help="Diagram: number of rigidity ratios (≥ 2)."),
-    area_max_r0sq: float = typer.Option(1.0e4, help="Diagram: largest domain area, r0²."),
-    kappa_max: float = typer.Option(30.0, help="Diagram: largest rigidity ratio."),
+    n_area: int = typer.Option(10, help="Diagram: number of domain areas (2–100)."),
+    n_kappa: int = typer.Option(6, help="Diagram: number of rigidity ratios (2–100)."),
+    area_max_r0sq: float = typer.Option(
+        1.0e4, help="Diagram: largest domain area, r0² (20–1e5)."),
+    kappa_max: float = typer.Option(30.0, help="Diagram: largest rigidity ratio (> 1, ≤ 1e4)."),
 ) -> None:
     """Equilibrium shape of a membrane tube carrying a stiff (TSPAN4/cholesterol) domain."""
     _positive("--kappa-ratio", kappa_ratio, 1e4)
-    _positive("--tension-pN-per-um", tension_pN_per_um)
-    _positive("--kappa-kT", kappa_kT)
+    _positive("--tension-pN-per-um", tension_pN_per_um, 1e4)
+    _positive("--kappa-kT", kappa_kT, 1e3)
     _positive("--domain-area-um2", domain_area_um2)
     _positive("--domain-area-r0sq", domain_area_r0sq)
     _positive("--tube-length-r0", tube_length_r0)
+    for name, v in (("--gaussian-jump", gaussian_jump), ("--line-tension", line_tension)):
+        if not math.isfinite(v):
+            fail(f"{name} {v!r} must be a finite number")
     if line_tension < 0:
         fail(f"--line-tension {line_tension!r} is out of range: must be ≥ 0")
     if tube not in ("infinite", "finite"):
         fail(f"--tube {tube!r} is not allowed: choose 'infinite' or 'finite'")
     if domain_area_um2 is not None and domain_area_r0sq is not None:
         fail("give only one of --domain-area-um2 and --domain-area-r0sq")
+    if diagram:
+        # check everything before the minutes of solving
+        if not (2 <= n_area <= 100 and 2 <= n_kappa <= 100):
+            fail(f"--n-area {n_area} and --n-kappa {n_kappa} must both be from 2 to 100")
+        if not math.isfinite(area_max_r0sq) or not 20 <= area_max_r0sq <= 1e5:
+            fail(f"--area-max-r0sq {area_max_r0sq!r} is out of range: must be from 20 to 1e5")
+        if not math.isfinite(kappa_max) or not 1 < kappa_max <= 1e4:
+            fail(f"--kappa-max {kappa_max!r} is out of range: must be > 1 and ≤ 1e4")
+    out = out or Path("shape-diagram.png" if diagram else "shape.png")
     if out.suffix.lower() not in (".png", ".pdf", ".svg"):
         fail(f"--out {str(out)!r}: the file must end in .png, .pdf or .svg")
+    from ..files import OutputPathError, check_output_path
+
+    try:
+        check_output_path(out, overwrite=overwrite, kind="file")
+    except OutputPathError as e:
+        fail(str(e))
 
     import matplotlib
 
@@ -77,14 +94,9 @@ def shape(
     from ..membrane import phase_diagram, solve_tube, tube_radius_um
 
     if diagram:
-        if n_area < 2 or n_kappa < 2:
-            fail(f"--n-area {n_area} and --n-kappa {n_kappa} must both be ≥ 2")
-        _positive("--area-max-r0sq", area_max_r0sq, 1e5)
-        if not kappa_max > 1:
-            fail(f"--kappa-max {kappa_max!r} is out of range: must be > 1 and ≤ 1e4")
         from rich.progress import Progress
 
-        areas = np.geomspace(10.0, max(area_max_r0sq, 20.0), n_area)
+        areas = np.geomspace(10.0, area_max_r0sq, n_area)
         rhos = np.geomspace(1.0, kappa_max, n_kappa)
         with Progress() as bar:
             task = bar.add_task("solving shapes", total=n_area * n_kappa)
@@ -102,7 +114,7 @@ def shape(
         ax.set(xscale="log", yscale="log", xlabel="domain area A_p / r0²",
                ylabel="κ_p / κ_l", title=f"tube: {tube}")
         ax.legend(loc="lower right", fontsize=8)
-        _save(fig, out)
+        _save(fig, out, overwrite)
         typer.echo(f"phase diagram ({n_kappa}×{n_area} solves, {int(d['converged'].sum())} "
                    f"converged) written to {out}")
         return
@@ -120,7 +132,7 @@ def shape(
     lines = [
         f"tube                 {s.tube}" + (f" (length {s.tube_length_r0:g} r0)"
                                             if s.tube == "finite" else ""),
-        f"r0                   {r0 * 1e3:.1f} nm",
+        f"r0                   {r0 * 1e3:.3g} nm",
         f"kappa ratio          {s.kappa_ratio:g}",
         f"domain area          {s.domain_area_r0sq:.4g} r0^2 = "
         f"{s.domain_area_r0sq * r0**2:.4g} um^2",
@@ -143,7 +155,7 @@ def shape(
     ax.set(xlabel="z / r0", ylabel="r / r0",
            title=f"κ_p/κ_l = {s.kappa_ratio:g}, A_p = {s.domain_area_r0sq:.4g} r0² "
                  f"(red: domain)")
-    _save(fig, out)
+    _save(fig, out, overwrite)
     typer.echo(f"figure written to {out}")
     if not s.converged:
         typer.echo("warning: the relaxation did not converge; do not use this shape", err=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ._app import app, fail
+from ._app import Reporter, app, fail
 
 DEFAULT_PRESET = "nrk-fibronectin"
 
@@ -30,18 +30,20 @@ def simulate(
                                        help="Results folder (default: migrasome-results-PRESET)."),
     overwrite: bool = typer.Option(False, help="Replace an existing results folder."),
     figures: bool = typer.Option(True, help="Write figures and the HTML report."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress."),
 ) -> None:
     """Simulate migrating cells that pull RFs and grow, fill and release migrasomes."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    import warnings
 
+    from rich.console import Console
+
+    from ..files import OutputPathError, check_output_path
     from ..report import save_run
     from ..scenario import ScenarioError
-    from ..simulation import default_replicates, resolve_scenario
+    from ..simulation import CostWarning, check_cost, default_replicates, resolve_scenario
     from ..simulation import simulate as run
 
-    console = Console()
+    console = Console(stderr=True)
     try:
         sc = resolve_scenario(preset, seed=seed, hours=hours, cells=cells)
         if set_:
@@ -54,21 +56,36 @@ def simulate(
         fail(f"--replicates must be ≥ 1, got {replicates}")
     n_rep = replicates or default_replicates(sc)
     out = out or Path(f"migrasome-results-{Path(preset).stem}")
-    if out.exists() and not overwrite:
-        fail(f"{out} exists; choose another --out or pass --overwrite")
-    console.print(f"[bold]{sc.name}[/]: {sc.description}", highlight=False)
-    console.print(f"  {sc.cells.n_cells} cells · {sc.run.hours:g} h · seed {sc.seed}"
-                  f"{f' · {n_rep} replicates' if n_rep > 1 else ''} · perturbations: "
-                  f"{', '.join(sc.perturbations) or 'none'}", highlight=False)
-    with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeRemainingColumn(), console=console, disable=quiet, transient=True) as bar:
-        task = bar.add_task("sim", total=1)
-        res = run(sc, replicates=n_rep,
-                  progress=lambda k, n: bar.update(task, completed=k, total=n))
-    with console.status("writing results", spinner="dots") if not quiet else _null():
-        save_run(res, out, overwrite=overwrite, scenario=sc, figures=figures)
-    print_summary(res, console)
+    try:
+        check_output_path(out, overwrite=overwrite)  # before the run, not after it
+    except OutputPathError as e:
+        fail(f"--out: {e}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CostWarning)
+        try:
+            check_cost(sc, replicates=n_rep)
+        except ScenarioError as e:
+            fail(str(e))
+    console.print(f"[bold]{sc.name}[/]: {describe(sc, n_rep)}", highlight=False)
+    for w in caught:
+        console.print(f"[yellow]warning:[/] {w.message}", highlight=False)
+    with Reporter("simulating", quiet=quiet) as report, warnings.catch_warnings():
+        warnings.simplefilter("ignore", CostWarning)  # already said above
+        res = run(sc, replicates=n_rep, progress=report)
+    save_run(res, out, overwrite=overwrite, scenario=sc, figures=figures)
+    print_summary(res, Console())
     console.print(f"results → [bold]{out}[/] (report: {out / 'report.html'})", highlight=False)
+
+
+def describe(sc, replicates: int = 1) -> str:
+    """What is actually run, in one line: cells, substrate, time, seed, perturbations."""
+    ecm = sc.ecm
+    substrate = ("uncoated glass" if ecm.coating == "uncoated"
+                 else f"{ecm.concentration_ug_per_ml:g} µg/ml {ecm.coating}")
+    rep = f" · {replicates} replicates" if replicates > 1 else ""
+    return (f"{sc.cells.n_cells} {sc.cells.cell_type} cells on {substrate} · "
+            f"{sc.run.hours:g} h · seed {sc.seed}{rep} · perturbations: "
+            f"{', '.join(sc.perturbations) or 'none'}")
 
 
 def parse_assignments(items: list[str]) -> dict:
@@ -87,36 +104,16 @@ def parse_assignments(items: list[str]) -> dict:
     return out
 
 
-class _null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        return False
-
-
 def print_summary(results, console) -> None:
     """The headline read-outs as a table (plus function read-outs when present)."""
     from rich.table import Table
 
+    from ..readouts import SUMMARY_LABELS
     from ..sim.functions import summarize_functions
 
     t = Table(title="summary", show_header=False)
-    labels = {
-        "migrasomes_per_cell": "migrasomes per cell (snapshot)",
-        "attached_migrasomes_per_cell": "  of which on RFs",
-        "migrasomes_formed_per_cell": "migrasomes formed per cell",
-        "median_diameter_um": "median diameter (µm)",
-        "median_growth_min": "median growth time (min)",
-        "median_lifetime_min": "median lifetime (min)",
-        "rf_count_per_cell": "RFs per cell",
-        "rf_length_per_cell_um": "RF length per cell (µm)",
-        "migrasomes_per_100um_rf": "migrasomes per 100 µm RF",
-        "released_fraction": "fraction released",
-        "mean_speed_um_per_min": "mean speed (µm/min)",
-    }
     s = results.summary()
-    for k, lab in labels.items():
+    for k, lab in SUMMARY_LABELS.items():
         t.add_row(lab, _fmt(s.get(k)))
     for k, v in summarize_functions(results).items():
         t.add_row(k.replace("_", " "), _fmt(v))
@@ -124,11 +121,9 @@ def print_summary(results, console) -> None:
 
 
 def _fmt(v) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, float):
-        return "–" if v != v else f"{v:.3g}"
-    return str(v)
+    from ..report import format_value
+
+    return format_value(v)
 
 
 @app.command()
@@ -156,7 +151,7 @@ def perturbations() -> None:
     t = Table("perturbation", "description", "source")
     for p in PERTURBATIONS.values():
         t.add_row(p.name + (f":{p.dose_unit}" if p.dose_path else ""), p.description, p.source)
-    Console(width=160).print(t)
+    Console().print(t)  # the terminal's width: rich wraps the columns to fit
 
 
 @app.command()

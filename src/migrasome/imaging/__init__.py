@@ -6,11 +6,16 @@ time-lapse with realistic optics and camera noise, and its ground truth in image
 OME-Zarr. See ``docs/imaging.md``.
 """
 
-from .io import iter_frames, movie_info, read_movie, truth_path, write_movie
-from .movie import Movie
-from .optics import axial_sigma_um, psf_sigma_um
-from .render import LABELS, Renderer, render_movie
-from .scene import synthetic_results
+from ..extras import require
+
+# checked here, at the entry point, rather than when a long render is written
+require("imaging", "tifffile")
+
+from .io import iter_frames, movie_info, read_movie, truth_path, write_movie  # noqa: E402
+from .movie import Movie  # noqa: E402
+from .optics import axial_sigma_um, psf_sigma_um  # noqa: E402
+from .render import LABELS, Renderer, render_movie  # noqa: E402
+from .scene import synthetic_results  # noqa: E402
 
 __all__ = [
     "Movie",

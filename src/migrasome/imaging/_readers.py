@@ -6,6 +6,7 @@ import json
 import logging
 import math
 import os
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,7 +175,8 @@ def _open_tiff(path: Path) -> Source:
             damaged = [m for m in log.messages if "invalid" in m or "corrupt" in m
                        or "raised" in m]
             if damaged:
-                raise ValueError(damaged[0])
+                raise ValueError("the file is truncated or corrupt (damaged TIFF structure: "
+                                 f"{_terse(damaged[0])})")
             if series is None:
                 raise ValueError("no image data in the file")
             size = path.stat().st_size
@@ -183,15 +185,17 @@ def _open_tiff(path: Path) -> Source:
                     continue
                 ends = np.add(page.dataoffsets, page.databytecounts)
                 if len(ends) and int(np.max(ends)) > size:
-                    raise ValueError(f"pixel data end at byte {int(np.max(ends))} but the "
-                                     f"file has {size} bytes: it is truncated")
+                    raise ValueError(f"the file is truncated: pixel data end at byte "
+                                     f"{int(np.max(ends))} but it has {size} bytes")
             axes, shape = series.axes, tuple(series.shape)
             arr = zarr.open(series.aszarr(), mode="r")
         except ValueError as e:
-            raise ValueError(f"{path}: not a readable TIFF movie: {e}") from e
+            why = str(e) if str(e).startswith(("the file", "no image")) else (
+                f"the file is truncated, corrupt or not a TIFF ({_terse(str(e))})")
+            raise ValueError(f"{path}: not a readable TIFF movie: {why}") from e
         except Exception as e:
-            raise ValueError(f"{path}: not a readable TIFF movie "
-                             f"({type(e).__name__}: {e})") from e
+            raise ValueError(f"{path}: not a readable TIFF movie: the file is truncated, "
+                             f"corrupt or not a TIFF ({_terse(str(e))})") from e
         roles = axis_roles(axes, shape, path)
         meta = _tiff_calibration(tf, series)
         return Source(path=path, kind="tiff", arr=arr, roles=roles, closer=tf.close, **meta)
@@ -202,6 +206,13 @@ def _open_tiff(path: Path) -> Source:
     finally:
         logger.removeHandler(log)
         logger.propagate = old
+
+
+def _terse(message: str) -> str:
+    """tifffile's message without its internal call names."""
+    m = re.sub(r"<[^>]*>\s*(raised\s*)?", "", message)
+    m = re.sub(r"^\w+Error\('?(.*?)'?\)$", r"\1", m.strip())
+    return m[:120]
 
 
 def _tiff_calibration(tf, series) -> dict:

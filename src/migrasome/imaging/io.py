@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from ..extras import require
-from ..files import json_default, replace_dir
+from ..files import atomic_dir, atomic_file, check_output_path, json_default
 from ..results import load_results
 from ._readers import Source, open_source
 from .movie import Movie
@@ -69,21 +68,22 @@ def write_movie(movie: Movie, path: str | os.PathLike, *, overwrite: bool = Fals
 
     Raises
     ------
-    FileExistsError
-        If the movie or its truth folder exists and ``overwrite`` is False.
+    OutputPathError
+        If the movie or its truth folder exists and ``overwrite`` is False, or the place
+        cannot be written.
     ValueError
         For an unknown suffix.
     """
     path = Path(path)
     kind, _ = _split(path)
+    require("imaging", "tifffile" if kind == "tiff" else "zarr")
     tpath = truth_path(path)
-    for p in (path, tpath):
-        if p.exists() and not overwrite and (p == path or movie.truth is not None):
-            raise FileExistsError(f"{p} exists; pass overwrite=True (CLI: --overwrite)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    check_output_path(path, overwrite=overwrite, kind="file" if kind == "tiff" else "folder")
+    if movie.truth is not None:
+        check_output_path(tpath, overwrite=overwrite, kind="folder")
     extra = {"origin_um": list(movie.origin_um), "metadata": movie.metadata}
-    try:
+    writer = atomic_file if kind == "tiff" else atomic_dir
+    with writer(path, overwrite=overwrite) as tmp:
         if kind == "tiff":
             _write_tiff(movie, tmp, extra)
         else:
@@ -92,16 +92,6 @@ def write_movie(movie: Movie, path: str | os.PathLike, *, overwrite: bool = Fals
             movie.truth.save(tpath, overwrite=True)
         elif tpath.exists():
             shutil.rmtree(tpath)  # a stale truth would describe another movie
-        if kind == "tiff":
-            os.replace(tmp, path)
-        else:
-            replace_dir(tmp, path)
-    except BaseException:
-        if tmp.is_dir():
-            shutil.rmtree(tmp, ignore_errors=True)
-        elif tmp.exists():
-            tmp.unlink()
-        raise
     return path
 
 

@@ -105,8 +105,14 @@ class Renderer:
         if len(field_of_view_um) != 4:
             raise ValueError(f"field_of_view_um={field_of_view_um!r}: need (x0, y0, width, height)")
         x0, y0, fw, fh = (float(v) for v in field_of_view_um)
+        if not all(math.isfinite(v) for v in (x0, y0, fw, fh)):
+            raise ValueError(f"field_of_view_um={field_of_view_um!r}: must be finite numbers")
         _positive("field_of_view_um width", fw)
         _positive("field_of_view_um height", fh)
+        if None not in dom and not (x0 < float(dom[0]) and x0 + fw > 0
+                                    and y0 < float(dom[1]) and y0 + fh > 0):
+            raise ValueError(f"field_of_view_um={field_of_view_um!r} lies outside the dish "
+                             f"(0–{float(dom[0]):g} × 0–{float(dom[1]):g} µm)")
         nx, ny = max(1, int(round(fw / px))), max(1, int(round(fh / px)))
         if max(nx, ny) > 32768:
             raise ValueError(f"field_of_view_um={field_of_view_um!r} at {px} µm/px is "

@@ -39,9 +39,12 @@ def param(default: Any, source: str, *, unit: str = "", description: str = "", *
 
 
 class Section(BaseModel):
-    """A group of parameters; unknown keys are an error, assignments are validated."""
+    """A group of parameters; unknown keys are an error, types are strict, numbers finite,
+    assignments are validated."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # strict: a boolean is no number, 3.5 no count; finite: NaN and ±inf are refused
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True,
+                              allow_inf_nan=False)
 
 
 def sources_table(model: BaseModel, prefix: str = "") -> list[dict[str, Any]]:
@@ -60,26 +63,51 @@ def sources_table(model: BaseModel, prefix: str = "") -> list[dict[str, Any]]:
 
 
 def set_path(data: dict, path: str, value: Any) -> None:
-    """Set the dotted ``path`` (e.g. ``"cells.n_cells"``) in a scenario dict, in place."""
+    """Set the dotted ``path`` (e.g. ``"cells.n_cells"``) in a scenario dict, in place.
+
+    Raises
+    ------
+    ScenarioError
+        If the path names no field, with the fields allowed at the level where it fails.
+    """
     keys = path.split(".")
-    node = data
-    for k in keys[:-1]:
-        if not isinstance(node, dict) or k not in node:
-            raise ScenarioError(f"unknown scenario field {path!r}")
-        node = node[k]
+    node = _walk(data, path, keys[:-1])
     if keys[-1] not in node:
-        raise ScenarioError(f"unknown scenario field {path!r}")
+        raise ScenarioError(_unknown(path, node))
     node[keys[-1]] = value
 
 
 def get_path(data: dict, path: str) -> Any:
-    """The value at the dotted ``path`` of a scenario dict."""
+    """The value at the dotted ``path`` of a scenario dict.
+
+    Raises
+    ------
+    ScenarioError
+        If the path names no field.
+    """
+    keys = path.split(".")
+    node = _walk(data, path, keys[:-1])
+    if keys[-1] not in node:
+        raise ScenarioError(_unknown(path, node))
+    return node[keys[-1]]
+
+
+def _walk(data: dict, path: str, keys: list[str]) -> dict:
     node = data
-    for k in path.split("."):
-        if not isinstance(node, dict) or k not in node:
-            raise ScenarioError(f"unknown scenario field {path!r}")
+    for depth, k in enumerate(keys):
+        if k not in node:
+            raise ScenarioError(_unknown(path, node))
         node = node[k]
+        if not isinstance(node, dict):
+            head = ".".join(keys[: depth + 1])
+            raise ScenarioError(f"unknown scenario field {path!r}: {head!r} is a value, "
+                                "not a section")
     return node
+
+
+def _unknown(path: str, node: dict) -> str:
+    return (f"unknown scenario field {path!r}; fields there: " + ", ".join(sorted(node))
+            + " (see scenario.toml in a results folder for every path)")
 
 
 def explain_validation(e: ValidationError, origin: str) -> str:
@@ -88,5 +116,8 @@ def explain_validation(e: ValidationError, origin: str) -> str:
     for err in e.errors():
         loc = ".".join(str(p) for p in err["loc"])
         val = err.get("input")
-        lines.append(f"  {loc} = {val!r}: {err['msg']}")
+        msg = err["msg"]
+        if isinstance(val, bool) and err["type"] in ("float_type", "int_type"):
+            msg += " (true/false is not a number)"
+        lines.append(f"  {loc} = {val!r}: {msg}")
     return "\n".join(lines)

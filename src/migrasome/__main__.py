@@ -1,0 +1,5 @@
+"""``python -m migrasome``: the same as the ``migrasome`` command."""
+
+from .cli import main
+
+main()

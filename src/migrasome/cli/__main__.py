@@ -1,0 +1,5 @@
+"""``python -m migrasome.cli``: the same as the ``migrasome`` command."""
+
+from . import main
+
+main()
