@@ -52,7 +52,8 @@ def fig_map(results: Results, ax) -> None:
         ff = ff[ff["frame"] == ff["frame"].max()]
         from matplotlib.collections import LineCollection
 
-        segs = np.stack([ff[["x0_um", "y0_um"]].to_numpy(), ff[["x1_um", "y1_um"]].to_numpy()], 1)
+        segs = list(np.stack([ff[["x0_um", "y0_um"]].to_numpy(),
+                              ff[["x1_um", "y1_um"]].to_numpy()], 1))
         ax.add_collection(LineCollection(segs, colors="tab:green", linewidths=0.7,
                                          label="RFs (end)"))
     mig = _one(results.migrasomes)

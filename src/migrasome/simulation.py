@@ -43,7 +43,7 @@ def resolve_scenario(scenario: str | Scenario = "nrk-fibronectin", *,
                      hours: float | None = None, cells: int | None = None) -> Scenario:
     """The scenario with overrides and perturbations applied (validated)."""
     sc = scenario if isinstance(scenario, Scenario) else load_preset(str(scenario))
-    changes = {}
+    changes: dict[str, float | int] = {}
     if seed is not None:
         changes["seed"] = seed
     if hours is not None:

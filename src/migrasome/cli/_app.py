@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 app = typer.Typer(
@@ -30,13 +32,13 @@ class Reporter:
     Call it as ``report(done, total)``; use it as a context manager.
     """
 
-    def __init__(self, label: str, *, quiet: bool = False, stream=None) -> None:
+    def __init__(self, label: str, *, quiet: bool = False, stream: Any = None) -> None:
         import sys
 
         self.label, self.quiet = label, quiet
         self.stream = stream or sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self._bar = None
+        self._bar: Any = None
         self._last = (-1.0, 0.0)
         self._t0 = __import__("time").monotonic()
 
@@ -73,8 +75,7 @@ class Reporter:
         print(f"{self.label}: {100 * frac:3.0f}% ({now:.0f} s{eta})", file=self.stream,
               flush=True)
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.__exit__(*exc)
             self._bar = None
-        return False

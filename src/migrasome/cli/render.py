@@ -55,14 +55,13 @@ def render(
         fail(f"--out: {e}")
     except ValueError as e:
         fail(f"--out: {e}")
-    field = None
+    field: tuple[float, float, float, float] | None = None
     if fov is not None:
         try:
-            field = tuple(float(v) for v in fov.split(","))
+            x0, y0, w, h = (float(v) for v in fov.split(","))
         except ValueError:
-            field = ()
-        if len(field) != 4:
             fail(f"--fov {fov!r}: give four numbers 'x0,y0,width,height' in µm")
+        field = (x0, y0, w, h)
     try:
         results = load_results(results_dir)
     except Exception as e:  # missing folder, damaged Parquet, schema mismatch

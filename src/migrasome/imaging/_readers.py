@@ -127,7 +127,8 @@ class Source:
 
     def read_frame(self, t: int, channels: list[int]) -> np.ndarray:
         """Frame ``t``, channels ``channels``: (len(channels), Y, X)."""
-        idx, kept = [], []
+        idx: list[int | slice] = []
+        kept: list[str] = []
         for i in range(len(self.roles)):
             r = self.roles[i]
             if r == "drop":
@@ -270,11 +271,13 @@ def _open_zarr(path: Path) -> Source:
     import zarr
 
     try:
-        node = zarr.open(str(path), mode="r")
-        attrs = dict(node.attrs)
-        ome = attrs.get("ome", attrs)
+        node: Any = zarr.open(str(path), mode="r")
+        attrs: dict[str, Any] = dict(node.attrs)  # JSON: checked as it is read
+        ome: dict[str, Any] = attrs.get("ome", attrs)
         ms = ome.get("multiscales")
         scale, axes = None, None
+        units: list[Any] | None = None
+        arr: Any
         if isinstance(node, zarr.Group):
             if ms:
                 m = ms[0]
@@ -289,11 +292,11 @@ def _open_zarr(path: Path) -> Source:
                     if tr.get("type") == "scale":
                         scale = scale * np.asarray(tr["scale"], float)
             elif "0" in node:
-                arr, units = node["0"], None
+                arr = node["0"]
             else:
                 raise ValueError("a Zarr group with neither OME-NGFF multiscales nor array '0'")
         else:
-            arr, units = node, None
+            arr = node
     except ValueError as e:
         raise ValueError(f"{path}: not a readable Zarr movie: {e}") from e
     except Exception as e:
@@ -302,10 +305,11 @@ def _open_zarr(path: Path) -> Source:
     if axes:
         letters = "".join(str(a)[0].upper() for a in axes)
     else:
-        letters = {2: "YX", 3: "TYX", 4: "TCYX"}.get(arr.ndim)
-        if letters is None:
+        guess = {2: "YX", 3: "TYX", 4: "TCYX"}.get(arr.ndim)
+        if guess is None:
             raise ValueError(f"{path}: {arr.ndim}-D array without OME-NGFF axes; "
                              "expected 2-D YX, 3-D TYX or 4-D TCYX")
+        letters = guess
     roles = axis_roles(letters, shape, path)
     out: dict[str, Any] = {}
     if scale is not None:

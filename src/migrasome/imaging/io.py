@@ -229,6 +229,7 @@ def read_movie(path: str | os.PathLike, *, pixel_size_um: float | None = None,
             tp = None
         if load_truth and tp is not None and (tp / "metadata.json").is_file():
             truth = load_results(tp)
+        assert px is not None  # _calibrated refused a movie without one
         return Movie(data=data, pixel_size_um=float(px), frame_interval_min=dt,
                      channel_names=names, origin_um=src.origin_um, truth=truth,
                      metadata=dict(src.metadata, source_file=src.path.name))

@@ -74,8 +74,9 @@ class Renderer:
         for c in channels:
             if c not in LABELS:
                 raise ValueError(f"channel {c!r}: known labels are {sorted(LABELS)}")
-        wl = np.broadcast_to(np.asarray(wavelength_nm, float), (len(channels),)) \
-            if np.ndim(wavelength_nm) == 0 or len(wavelength_nm) == len(channels) else None
+        wl_in = np.atleast_1d(np.asarray(wavelength_nm, float))
+        wl = np.broadcast_to(wl_in, (len(channels),)) \
+            if wl_in.size in (1, len(channels)) else None
         if wl is None:
             raise ValueError(f"wavelength_nm: one value, or one per channel ({len(channels)})")
         for w in wl:
@@ -109,15 +110,17 @@ class Renderer:
             raise ValueError(f"field_of_view_um={field_of_view_um!r}: must be finite numbers")
         _positive("field_of_view_um width", fw)
         _positive("field_of_view_um height", fh)
-        if None not in dom and not (x0 < float(dom[0]) and x0 + fw > 0
-                                    and y0 < float(dom[1]) and y0 + fh > 0):
-            raise ValueError(f"field_of_view_um={field_of_view_um!r} lies outside the dish "
-                             f"(0–{float(dom[0]):g} × 0–{float(dom[1]):g} µm)")
+        if dom[0] is not None and dom[1] is not None:
+            w_um, h_um = float(dom[0]), float(dom[1])
+            if not (x0 < w_um and x0 + fw > 0 and y0 < h_um and y0 + fh > 0):
+                raise ValueError(f"field_of_view_um={field_of_view_um!r} lies outside the "
+                                 f"dish (0–{w_um:g} × 0–{h_um:g} µm)")
         nx, ny = max(1, int(round(fw / px))), max(1, int(round(fh / px)))
         if max(nx, ny) > 32768:
             raise ValueError(f"field_of_view_um={field_of_view_um!r} at {px} µm/px is "
                              f"{nx}x{ny} pixels; at most 32768 per side")
-        domain = (float(dom[0]), float(dom[1])) if periodic and None not in dom else None
+        domain = ((float(dom[0]), float(dom[1]))
+                  if periodic and dom[0] is not None and dom[1] is not None else None)
         wrap = bool(domain and x0 == 0 and y0 == 0 and abs(fw - domain[0]) < px
                     and abs(fh - domain[1]) < px)
         self.fov = FieldOfView(x0, y0, nx, ny, px, domain, wrap)
