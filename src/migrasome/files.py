@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import MigrasomeWarning
+
 __all__ = ["atomic_dir", "atomic_file", "replace_dir", "json_default", "check_output_path",
            "OutputPathError", "OutputExistsError", "stale_temporaries"]
 
@@ -72,7 +74,7 @@ def _remove_stale(path: Path) -> None:
         else:
             p.unlink(missing_ok=True)
         warnings.warn(f"removed {p.name}, left by an interrupted earlier write of {path.name}",
-                      stacklevel=3)
+                      MigrasomeWarning, stacklevel=3)
 
 
 def check_output_path(path: str | os.PathLike, *, overwrite: bool = False,

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
+from .errors import MigrasomeWarning
 from .perturbations import apply_perturbations
 from .results import Results
 from .scenario import Scenario, ScenarioError, load_preset
@@ -27,7 +28,7 @@ SECONDS_PER_CELL_STEP = 15e-6
 SECONDS_PER_STEP = 3e-3
 
 
-class CostWarning(UserWarning):
+class CostWarning(MigrasomeWarning):
     """A run that will take long, or use much of the machine's memory."""
 
 #: Id columns made unique across replicates, each with the id space it belongs to: a
