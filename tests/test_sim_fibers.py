@@ -34,7 +34,8 @@ def test_branches_join_their_parent_between_its_ends():
     dx, dy = f["x1_um"][p] - ax, f["y1_um"][p] - ay
     cross = np.abs(dx * (f["y1_um"][br] - ay) - dy * (f["x1_um"][br] - ax))
     assert np.all(cross / np.maximum(np.hypot(dx, dy), 1e-9) < 1e-6)
-    assert np.all((f["junction_frac"][br] >= 0) & (f["junction_frac"][br] <= fib.MAX_JUNCTION_FRAC))
+    top = sim.scenario.fibers.max_junction_frac
+    assert np.all((f["junction_frac"][br] >= 0) & (f["junction_frac"][br] <= top))
 
 
 def test_rfs_lie_behind_the_cell_and_lengthen_as_it_moves_away(day_run):

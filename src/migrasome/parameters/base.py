@@ -11,15 +11,37 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 __all__ = ["param", "Section", "sources_table", "ScenarioError", "get_path", "set_path",
-           "explain_validation"]
+           "explain_validation", "STATUSES"]
 
 
 class ScenarioError(ValueError):
     """A scenario, preset or perturbation that cannot be used, with what is allowed."""
 
 
-def param(default: Any, source: str, *, unit: str = "", description: str = "", **bounds: Any):
-    """A validated parameter.
+#: What a parameter's value rests on.
+STATUSES = {
+    "measured": "a number a paper reports (its source says where)",
+    "fitted": "chosen so the model matches named training observations",
+    "assumed": "nobody measured it; the source gives the reason for the value",
+    "reference": "a level that is 1 by definition (levels are relative to wild type)",
+    "setting": "a choice of the run or condition (duration, seed, dose, switches)",
+}
+
+
+def _infer_status(source: str) -> str:
+    s = source.strip().lower()
+    if s.startswith("assumed"):
+        return "assumed"
+    if s.startswith(("user", "condition")):
+        return "setting"
+    if s.startswith("wild type"):
+        return "reference"
+    return "measured"
+
+
+def param(default: Any, source: str, *, unit: str = "", description: str = "",
+          status: str | None = None, fitted_to: tuple[str, ...] = (), **bounds: Any) -> Any:
+    """A validated parameter with its unit, bounds, source and status.
 
     Parameters
     ----------
@@ -29,13 +51,38 @@ def param(default: Any, source: str, *, unit: str = "", description: str = "", *
         A literature reference ("Wu 2017 J Cell Biol, fig") or ``"assumed: <reason>"``.
     unit
         Unit text, for tables and docs (the field name carries it too).
+    description
+        Longer text for the docs.
+    status : str, optional
+        One of ``STATUSES``; by default read off the source (``"assumed: …"`` → assumed,
+        ``"wild type"`` → reference, ``"user"``/``"condition"`` → setting, else measured).
+    fitted_to : tuple of str
+        For ``status="fitted"``: ids of the training observations
+        (``migrasome.observations``) the value was fitted to.
     **bounds
         ``ge``, ``gt``, ``le``, ``lt`` as in ``pydantic.Field``.
+
+    Returns
+    -------
+    pydantic.fields.FieldInfo
+        The field, with ``source``, ``unit``, ``status`` and ``fitted_to`` in its schema.
+
+    Raises
+    ------
+    ValueError
+        Without a source, with an unknown status, or a fitted parameter that names no
+        observation.
     """
     if not source:
         raise ValueError("every parameter needs a source (or 'assumed: reason')")
-    return Field(default, description=description,
-                 json_schema_extra={"source": source, "unit": unit}, **bounds)
+    status = status or ("fitted" if fitted_to else _infer_status(source))
+    if status not in STATUSES:
+        raise ValueError(f"status {status!r}: choose one of {', '.join(STATUSES)}")
+    if (status == "fitted") != bool(fitted_to):
+        raise ValueError("a fitted parameter names the observations it was fitted to "
+                         "(fitted_to), and only a fitted one does")
+    extra = {"source": source, "unit": unit, "status": status, "fitted_to": list(fitted_to)}
+    return Field(default, description=description, json_schema_extra=extra, **bounds)
 
 
 class Section(BaseModel):
@@ -48,7 +95,20 @@ class Section(BaseModel):
 
 
 def sources_table(model: BaseModel, prefix: str = "") -> list[dict[str, Any]]:
-    """Rows (path, value, unit, source, description) for every parameter of ``model``."""
+    """One row per parameter of ``model``: what it is, its value and what the value rests on.
+
+    Parameters
+    ----------
+    model : pydantic.BaseModel
+        A Scenario or one of its sections.
+    prefix : str
+        Dotted path of ``model`` inside the scenario.
+
+    Returns
+    -------
+    list of dict
+        ``path, value, unit, bounds, status, fitted_to, source, description``.
+    """
     rows = []
     for name, info in type(model).model_fields.items():
         value = getattr(model, name)
@@ -56,10 +116,21 @@ def sources_table(model: BaseModel, prefix: str = "") -> list[dict[str, Any]]:
         if isinstance(value, BaseModel):
             rows += sources_table(value, prefix=f"{path}.")
             continue
-        extra = info.json_schema_extra or {}
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         rows.append({"path": path, "value": value, "unit": extra.get("unit", ""),
+                     "bounds": _bounds(info.metadata), "status": extra.get("status", ""),
+                     "fitted_to": list(extra.get("fitted_to") or []),
                      "source": extra.get("source", ""), "description": info.description or ""})
     return rows
+
+
+def _bounds(metadata: list[Any]) -> str:
+    parts = []
+    for m in metadata:
+        for attr, sym in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<")):
+            if hasattr(m, attr):
+                parts.append(f"{sym} {getattr(m, attr):g}")
+    return ", ".join(parts)
 
 
 def set_path(data: dict, path: str, value: Any) -> None:

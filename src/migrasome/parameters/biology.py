@@ -21,10 +21,12 @@ class MoleculeLevels(Section):
     PIP5K1A: float = param(1.0, "wild type", ge=0, le=100)
     Rab35: float = param(1.0, "wild type", ge=0, le=100)
     ITGA5: float = param(1.0, "wild type (NRK express α5 highly, Wu 2017)", ge=0, le=100)
-    ITGA3: float = param(0.45, "assumed: NRK α3 vs α5, from migrasomes on laminin-511 "
-                         "(Wu 2017, fig≈ 2 vs 7)", ge=0, le=100)
-    ITGA1: float = param(0.5, "assumed: NRK α1, from migrasomes on collagen (Wu 2017)",
-                         ge=0, le=100)
+    ITGA3: float = param(0.45, "fitted: NRK α3 vs α5, from migrasomes on laminin-511 "
+                         "(Wu 2017, fig≈ 2 vs 7)", ge=0, le=100,
+        fitted_to=('wu2017_laminin',))
+    ITGA1: float = param(0.5, "fitted: NRK α1, from migrasomes on collagen (Wu 2017)",
+                         ge=0, le=100,
+        fitted_to=('wu2017_collagen1',))
     ITGAV: float = param(1.0, "wild type (αv integrins also bind fibronectin)", ge=0, le=100)
     ITGB1: float = param(1.0, "wild type", ge=0, le=100)
     ROCK1: float = param(1.0, "wild type", ge=0, le=100)
@@ -36,7 +38,8 @@ class MoleculeLevels(Section):
 class FiberParams(Section):
     adhesion_density_per_um2: float = param(
         0.012, "assumed: RF-anchoring adhesions per µm² at saturating ligand; calibrated to "
-        "≈7 migrasomes per NRK cell on fibronectin (Wu 2017, fig≈)", unit="1/µm²", gt=0)
+        "≈7 migrasomes per NRK cell on fibronectin (Wu 2017, fig≈)", unit="1/µm²", gt=0,
+        fitted_to=('wu2017_nrk_fn', 'wang2022_l929'))
     join_distance_um: float = param(
         1.5, "assumed: RFs closer than ~1–2 µm merge (Wu 2017 images of RF networks)",
         unit="µm", ge=0, le=20)
@@ -48,9 +51,13 @@ class FiberParams(Section):
     break_shape: float = param(
         2.5, "Wang 2022: the oldest, far sections break first (hazard rising with age)",
         gt=0.5, le=10)
+    max_junction_frac: float = param(
+        0.9, "assumed: largest fraction along its parent at which a branch joins (the two "
+        "tubes zip together over the stretch nearest the cell)", gt=0, le=1)
     tspan4_stabilization: float = param(
         0.55, "Wang 2022: TSPAN4 OE lengthens total RF length ≈2.7× (exponent on the "
-        "tetraspanin level scaling RF lifetime; assumed form)", ge=0, le=3)
+        "tetraspanin level scaling RF lifetime; assumed form)", ge=0, le=3,
+        fitted_to=('wang2022_rf_length',))
 
 
 class BiogenesisParams(Section):
@@ -62,7 +69,8 @@ class BiogenesisParams(Section):
                                          "(Ding 2023; Wu 2017)", unit="1/min", gt=0)
     nucleation_threshold: float = param(
         0.35, "assumed: α5 cluster (rel. to WT steady state) that anchors a site; sets the "
-        "ITGA5-KD phenotype (Wu 2017 ≈0.5×)", gt=0, le=1)
+        "ITGA5-KD phenotype (Wu 2017 ≈0.5×)", gt=0, le=1,
+        fitted_to=('wu2017_itga5kd',))
     nucleation_timeout_min: float = param(
         90.0, "assumed: a site that has not anchored by then is abandoned", unit="min", gt=0)
     sm_rate_per_min: float = param(
@@ -91,14 +99,41 @@ class BiogenesisParams(Section):
     tetraspanin_exponent: float = param(
         1.6, "assumed: TEMs assemble TEMAs cooperatively (Huang 2019); with the "
         "site spread this gives tspan4a/tspan7 loss ≈3–4× fewer (Jiang 2019) and "
-        "TSPAN4-OE ≈3.5× more (Wang 2022)", gt=0, le=10)
+        "TSPAN4-OE ≈3.5× more (Wang 2022)", gt=0, le=10,
+        fitted_to=('wang2022_tspan4oe', 'jiang2019_tspan4a'))
     cholesterol_half: float = param(0.6, "assumed: cholesterol needed for TEMA "
-                                    "(Huang 2019: MβCD blocks)", gt=0)
+                                    "(Huang 2019: MβCD blocks)", gt=0,
+        fitted_to=('huang2019_mbcd',))
     cholesterol_hill: float = param(4.0, "assumed: steep, Huang 2019 (depletion blocks)",
                                     gt=0, le=10)
     branch_head_start: float = param(
         0.3, "Dharan 2023: tension jumps at junctions start swellings (SM head start, "
         "assumed size)", ge=0, le=1)
+    anchor_spread: float = param(
+        0.5, "fitted: log-normal σ of site-to-site integrin supply (ligand density under "
+        "the adhesion); sets how graded the ITGA5-KD phenotype is (Wu 2017 ≈0.5×)",
+        gt=0, le=3, fitted_to=("wu2017_itga5kd",))
+    sms2_spread: float = param(
+        0.35, "assumed: log-normal σ of site-to-site SMS2 activity", gt=0, le=3)
+    enrichment_spread: float = param(
+        1.2, "fitted: log-normal σ of site-to-site tetraspanin supply; sets how graded the "
+        "tetraspanin phenotypes are", gt=0, le=5,
+        fitted_to=("jiang2019_tspan4a", "wang2022_tspan4oe"))
+    enrichment_threshold: float = param(
+        1.0, "assumed: tetraspanin enrichment (relative to the wild-type median) a swelling "
+        "needs to be kept, so half of wild-type swellings are kept (Dharan 2023: without "
+        "TSPAN4 enrichment swellings do not become migrasomes)", gt=0, le=100)
+    pip2_half: float = param(
+        1.0, "fitted: PI(4,5)P2 level (relative) at which Rab35 recruitment is half-saturated "
+        "(Ding 2023: PIP5K1A → PI(4,5)P2 → Rab35)", gt=0, le=100,
+        fitted_to=("ding2023_pip5k1a_kd",))
+    rab35_half: float = param(
+        1.5, "fitted: active Rab35 (relative) at which integrin α5 recruitment is "
+        "half-saturated (Ding 2023)", gt=0, le=100, fitted_to=("ding2023_rab35_kd",))
+    rock1_half: float = param(
+        0.3, "assumed: ROCK1 activity (relative) at which the site's integrin clustering is "
+        "half-saturated, as for the motors (Lu 2020: ROCK1 inhibition blocks migrasomes)",
+        gt=0, le=10)
     degradation_time_min: float = param(
         200.0, "Wu 2017 J Cell Biol: migrasomes live ≈200 min (text); mean time from "
         "release to breakdown, assumed", unit="min", gt=0)

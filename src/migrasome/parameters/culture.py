@@ -43,9 +43,21 @@ class CellParams(Section):
         60.0, "assumed: rear narrows as w/(1+|dθ/dt|·τ); Fan 2022 (turning cells, narrow rear)",
         unit="min", ge=0, le=10000)
     adhesion_optimum: float = param(
-        0.35, "Palecek 1997 Nature: speed is biphasic in adhesiveness; optimum assumed at "
+        0.35, "fitted: Palecek 1997 Nature: speed is biphasic in adhesiveness; optimum at "
         "half the fibronectin-10 µg/ml level so migrasomes peak near 10 µg/ml (Chen 2019)",
-        gt=0)
+        gt=0, fitted_to=("chen2019_fn_low", "chen2019_fn_high"))
+    motor_half: float = param(
+        0.3, "assumed: motor activity (myosin II, Arp2/3; relative) at which migration is "
+        "half-saturated, cooperatively (Hill 2): cells crawl until most motor activity is "
+        "gone (Ma 2015: blebbistatin and CK-666 nearly stop them)", gt=0, le=10)
+    turn_window_min: float = param(
+        10.0, "assumed: window over which the turning rate is measured: a few persistence "
+        "steps, long enough that the rate does not depend on the time step", unit="min",
+        gt=0, le=1000)
+    vimentin_speed_loss: float = param(
+        0.4, "Fan 2022 J Cell Biol, fig≈: vimentin loss lowers speed to ≈60 %", ge=0, le=1)
+    vimentin_persistence_loss: float = param(
+        0.5, "Fan 2022 J Cell Biol, fig≈: vimentin loss halves persistence", ge=0, lt=1)
     nonspecific_adhesion: float = param(
         0.1, "assumed: serum proteins adsorbed on glass let cells crawl without RF anchors",
         ge=0)
@@ -61,3 +73,9 @@ class EcmParams(Section):
     half_saturation_ug_per_ml: float = param(
         10.0, "assumed: Langmuir adsorption of coating proteins saturates at tens of µg/ml",
         unit="µg/ml", gt=0)
+    collagen1_affinity: float = param(
+        0.7, "assumed: collagen I binds α1β1 more weakly than collagen IV (Wu 2017 pairs α1 "
+        "with collagen IV)", ge=0, le=10)
+    itgav_fibronectin_affinity: float = param(
+        0.5, "assumed: αv integrins also bind fibronectin and make adhesions (Hynes 2002 "
+        "Cell); strength relative to α5", ge=0, le=10)

@@ -29,12 +29,14 @@ class CargoParams(Section):
         unit="1/min", ge=0)
     vesicles_per_um3: float = param(
         23.0, "Ma 2015 Cell Res; Zhu 2021: 10–300 small vesicles per migrasome; density "
-        "chosen so a 1.7 µm migrasome (Jiang 2019 mean) holds ≈60", unit="1/µm³", ge=0)
+        "chosen so a 1.7 µm migrasome (Jiang 2019 mean) holds ≈60", unit="1/µm³", ge=0,
+        fitted_to=("ma2015_vesicles",))
     cell_vesicle_pool: int = param(
         20000, "assumed: small cytoplasmic vesicles per cell, refilled by synthesis", ge=0)
     rna_granules_per_um3: float = param(
         0.139, "Zhu 2021 Cell Res: ≈30 % of migrasomes carry RNA; Poisson granule density "
-        "giving P(RNA) = 0.3 at 1.7 µm diameter", unit="1/µm³", ge=0)
+        "giving P(RNA) = 0.3 at 1.7 µm diameter", unit="1/µm³", ge=0,
+        fitted_to=("zhu2021_rna_fraction",))
     cell_mrna_copies: int = param(
         2000, "assumed: copies of the tracked transcript per cell, refilled by transcription",
         ge=0)
@@ -169,7 +171,8 @@ class EmbryoParams(Section):
         0.34, "Gokey 2016 Dev Dyn: Kupffer's vesicle needs a threshold size (enough DFCs) "
         "for robust left–right patterning; the threshold, as a fraction of DFCs in the "
         "cluster zone, is assumed and calibrated to the mutant and injection rates of "
-        "Jiang 2019 (the wild-type rate is then a prediction)", ge=0, le=1)
+        "Jiang 2019 (the wild-type rate is then a prediction)", ge=0, le=1,
+        fitted_to=("jiang2019_mutant_defects", "jiang2019_injection"))
     kv_steepness: float = param(
         0.05, "assumed: width of the KV-failure threshold (in clustered fraction), for "
         "embryo-to-embryo variation in DFC proliferation and cilia; calibrated with "

@@ -29,10 +29,10 @@ from ..membrane import swelling_diameter_um
 from .fibers import tetraspanin_level
 from .foci import FocusGrid
 from .kinetics import hill_norm, relax
-from .motility import MOTOR_HALF, ecm_ligand, reference_scenario, site_pairing
+from .motility import ecm_ligand, reference_scenario, site_pairing
 
 __all__ = ["SITE_COLUMNS", "SiteRates", "site_rates", "new_site_values", "new_sites",
-           "step_sites", "ROCK1_HALF"]
+           "step_sites"]
 
 SITE_COLUMNS = {
     "cell_id": np.int64, "fiber_id": np.int64, "site_type": np.int64, "stage": np.int64,
@@ -46,22 +46,6 @@ SITE_COLUMNS = {
     "fate": np.int64,
 }
 
-#: Spread (log-normal σ) of site-to-site factors, assumed: sets how graded the knockdown
-#: phenotypes are (ITGA5-KD ≈0.5×, Wu 2017; tspan mutants 3–4× fewer, Jiang 2019).
-SIGMA_ANCHOR = 0.5
-SIGMA_SMS2 = 0.35
-SIGMA_ENRICH = 1.2
-#: Tetraspanin enrichment (relative to wild type's median) a swelling needs to be kept
-#: (assumed; Dharan 2023: without TSPAN4 enrichment swellings do not become migrasomes);
-#: half of wild-type swellings are kept.
-ENRICH_THRESHOLD = 1.0
-#: Half-saturation constants of the recruitment chain, relative levels (assumed).
-K_PIP2, K_RAB35 = 1.0, 1.5
-#: ROCK1 activity at which the site's integrin clustering is half-saturated, relative to wild
-#: type (assumed: as for the motors; Lu 2020, ROCK1 inhibition blocks migrasomes).
-ROCK1_HALF = MOTOR_HALF
-
-
 class SiteRates:
     """Per-scenario targets and rates of the site kinetics (derived once per run)."""
 
@@ -74,7 +58,7 @@ class SiteRates:
         # Lu 2020)
         ref = reference_scenario(scenario)
         ref_anchor = site_pairing(ref) * ecm_ligand(ref)
-        rock = float(hill_norm(m.ROCK1, ROCK1_HALF, 2))
+        rock = float(hill_norm(m.ROCK1, b.rock1_half, 2))
         self.anchor_target = site_pairing(scenario) * ecm_ligand(scenario) / ref_anchor * rock
         self.rab35 = m.Rab35
         t = tetraspanin_level(scenario)
@@ -140,8 +124,8 @@ def new_site_values(n: int, site_type: np.ndarray, rng, scenario) -> dict[str, n
     sig_a = np.sqrt(np.log1p(b.domain_area_cv**2))
     return {
         "site_type": site_type, "stage": np.zeros(n, np.int64),
-        "anchor_noise": ln(SIGMA_ANCHOR), "sms2_noise": ln(SIGMA_SMS2),
-        "enrich_noise": rng.lognormal(0.0, SIGMA_ENRICH, n), "area_noise": ln(sig_a),
+        "anchor_noise": ln(b.anchor_spread), "sms2_noise": ln(b.sms2_spread),
+        "enrich_noise": rng.lognormal(0.0, b.enrichment_spread, n), "area_noise": ln(sig_a),
         "sm": np.where(site_type == SiteType.BRANCH, b.branch_head_start, 0.0),
         "pip2": np.zeros(n), "rab35": np.zeros(n), "integrin": np.zeros(n),
         "enrich": np.zeros(n), "domain_area_um2": np.zeros(n), "diameter_um": np.zeros(n),
@@ -160,9 +144,9 @@ def step_sites(sites, rates: SiteRates, scenario, t: float, dt: float) -> None:
 
     # 1. nucleation chain (runs at every live site so the cluster persists)
     pip2 = relax(sites["pip2"], rates.pip2_target, p.pip2_rate_per_min, dt)
-    rab = relax(sites["rab35"], rates.rab35 * hill_norm(pip2, K_PIP2),
+    rab = relax(sites["rab35"], rates.rab35 * hill_norm(pip2, p.pip2_half),
                 p.rab35_rate_per_min, dt)
-    rab_act = hill_norm(rab, K_RAB35)
+    rab_act = hill_norm(rab, p.rab35_half)
     integ = relax(sites["integrin"], rates.anchor_target * sites["anchor_noise"] * rab_act,
                    p.integrin_rate_per_min, dt)
     sites["pip2"] = np.where(live, pip2, sites["pip2"])
@@ -195,7 +179,7 @@ def step_sites(sites, rates: SiteRates, scenario, t: float, dt: float) -> None:
         diam[g], stable[g] = swelling_diameter_um(
             sites["domain_area_um2"][g], kappa_ratio=rho[g], kappa_kT=scenario.membrane.kappa_kT,
             tension_pN_per_um=scenario.membrane.tension_pN_per_um)
-    kept = grow & stable & (sites["enrich"] >= ENRICH_THRESHOLD)
+    kept = grow & stable & (sites["enrich"] >= p.enrichment_threshold)
     sites["stabilized"] = sites["stabilized"] | kept
     # a swelling without enough tetraspanin stays a sub-resolution bump of the RF
     sites["diameter_um"] = np.where(grow, np.where(sites["stabilized"], diam, 0.0),

@@ -24,11 +24,6 @@ FIBER_COLUMNS = {
     "x1_um": float, "y1_um": float, "length_um": float, "attached": bool,
 }
 
-#: Largest fraction along its parent at which a branch joins (assumed: the two tubes zip
-#: together over the stretch nearest the cell).
-MAX_JUNCTION_FRAC = 0.9
-
-
 def tetraspanin_level(scenario) -> float:
     """Tetraspanins (TSPAN4 + TSPAN7 + others) relative to wild type."""
     m = scenario.molecules
@@ -93,7 +88,8 @@ def _find_parents(fibers, cell_ids, ax, ay, scenario):
     x0, y0 = fibers["anchor_x_um"][row], fibers["anchor_y_um"][row]
     dx, dy = fibers["x1_um"][row] - x0, fibers["y1_um"][row] - y0
     seg2 = np.maximum(dx * dx + dy * dy, 1e-12)
-    s = np.clip(((ax[new_i] - x0) * dx + (ay[new_i] - y0) * dy) / seg2, 0.0, MAX_JUNCTION_FRAC)
+    s = np.clip(((ax[new_i] - x0) * dx + (ay[new_i] - y0) * dy) / seg2, 0.0,
+                scenario.fibers.max_junction_frac)
     dist = np.hypot(x0 + s * dx - ax[new_i], y0 + s * dy - ay[new_i])
     # per new fibre, the pair of smallest distance
     best = np.lexsort((dist, new_i))

@@ -13,33 +13,36 @@ from ..parameters import EcmParams, MoleculeLevels
 from .kinetics import hill_norm
 
 __all__ = ["ecm_ligand", "specific_adhesion", "reference_scenario", "site_pairing",
-           "SITE_INTEGRIN", "motility_factors", "init_cells_arrays", "step_motility",
-           "rear_points", "TURN_WINDOW_MIN", "MOTOR_HALF"]
-
-#: Window over which the turning rate is measured, min (assumed: a few persistence steps,
-#: long enough that the rate does not depend on the time step).
-TURN_WINDOW_MIN = 10.0
+           "site_pairs", "adhesion_pairs", "SITE_INTEGRIN", "motility_factors",
+           "init_cells_arrays", "step_motility", "rear_points"]
 
 #: Integrin–ECM pairs that anchor a migrasome site (Wu 2017 J Cell Biol: α5–fibronectin,
-#: α3–laminin-511, α1–collagen IV; collagen I binds α1β1 more weakly, assumed 0.7). On
-#: fibronectin Rab35 recruits α5 itself (Ding 2023).
+#: α3–laminin-511, α1–collagen IV and, more weakly, collagen I). On fibronectin Rab35
+#: recruits α5 itself (Ding 2023). Affinities other than 1 are scenario parameters
+#: (``ecm.*_affinity``).
 SITE_INTEGRIN = {
-    "fibronectin": {"ITGA5": 1.0},
-    "laminin-511": {"ITGA3": 1.0},
-    "collagen-IV": {"ITGA1": 1.0},
-    "collagen-I": {"ITGA1": 0.7},
-    "uncoated": {},
+    "fibronectin": ("ITGA5",),
+    "laminin-511": ("ITGA3",),
+    "collagen-IV": ("ITGA1",),
+    "collagen-I": ("ITGA1",),
+    "uncoated": (),
 }
-#: Pairs that make adhesions and so RF anchors: the site pairs plus αv integrins, which
-#: also bind fibronectin (Hynes 2002 Cell; relative strength assumed 0.5).
-AFFINITY = {k: dict(v) for k, v in SITE_INTEGRIN.items()}
-AFFINITY["fibronectin"]["ITGAV"] = 0.5
 
 
-#: Motor activity (myosin II, Arp2/3) at which migration is half-saturated, relative to wild
-#: type (assumed: cells crawl until most motor activity is gone; blebbistatin and CK-666
-#: nearly stop them, Ma 2015). Responses are cooperative (Hill 2, assumed).
-MOTOR_HALF = 0.3
+def site_pairs(scenario) -> dict[str, float]:
+    """Integrin → relative affinity of the pairs that anchor a site on this coating."""
+    e = scenario.ecm
+    scale = e.collagen1_affinity if e.coating == "collagen-I" else 1.0
+    return {a: scale for a in SITE_INTEGRIN[e.coating]}
+
+
+def adhesion_pairs(scenario) -> dict[str, float]:
+    """The pairs that make adhesions and so RF anchors: the site pairs plus αv on
+    fibronectin (Hynes 2002)."""
+    pairs = site_pairs(scenario)
+    if scenario.ecm.coating == "fibronectin":
+        pairs["ITGAV"] = scenario.ecm.itgav_fibronectin_affinity
+    return pairs
 
 
 def ecm_ligand(scenario) -> float:
@@ -56,13 +59,13 @@ def specific_adhesion(scenario) -> float:
     β1 pairs with every α named here, so the scarcer of the two sets the number of dimers.
     At wild-type NRK levels on 10 µg/ml fibronectin it is 0.75 (see ``reference_scenario``).
     """
-    return _pairing(scenario.molecules, AFFINITY[scenario.ecm.coating]) * ecm_ligand(scenario)
+    return _pairing(scenario.molecules, adhesion_pairs(scenario)) * ecm_ligand(scenario)
 
 
 def site_pairing(scenario) -> float:
     """Integrin–ECM pairing that anchors a migrasome site: Σ_j min(α_j, β1)·affinity_j over
     the site pairs of ``SITE_INTEGRIN`` (relative; 1 for α5 on fibronectin at wild type)."""
-    return _pairing(scenario.molecules, SITE_INTEGRIN[scenario.ecm.coating])
+    return _pairing(scenario.molecules, site_pairs(scenario))
 
 
 def reference_scenario(scenario):
@@ -72,7 +75,9 @@ def reference_scenario(scenario):
     Read-outs that scale from a reference (RF anchor density, site anchoring) divide by the
     value of this scenario, so no reference number is typed in by hand.
     """
-    ecm = EcmParams(half_saturation_ug_per_ml=scenario.ecm.half_saturation_ug_per_ml)
+    ecm = scenario.ecm.model_copy(update={"coating": "fibronectin",
+                                          "concentration_ug_per_ml": EcmParams().
+                                          concentration_ug_per_ml})
     return scenario.model_copy(update={"molecules": MoleculeLevels(), "ecm": ecm})
 
 
@@ -84,18 +89,21 @@ def _pairing(m, pairs: dict[str, float]) -> float:
 def motility_factors(scenario) -> tuple[float, float]:
     """(speed factor, persistence factor) from motors, vimentin and adhesion.
 
-    Motor activity responds cooperatively (``MOTOR_HALF``; blebbistatin and CK-666 nearly
-    stop cells, Ma 2015); vimentin loss lowers speed to 60 % and persistence
+    Motor activity responds cooperatively (``cells.motor_half``; blebbistatin and CK-666
+    nearly stop cells, Ma 2015); vimentin loss lowers speed to 60 % and persistence
     to 50 % (Fan 2022, fig≈); speed is biphasic in adhesiveness α, ∝ (α/α₀)·e^{1−α/α₀}
     (Palecek 1997 Nature), with α = specific + non-specific adhesion.
     """
     m = scenario.molecules
-    motors = float(hill_norm(m.myosin_II, MOTOR_HALF, 2) * hill_norm(m.arp23, MOTOR_HALF, 2))
+    p = scenario.cells
+    motors = float(hill_norm(m.myosin_II, p.motor_half, 2) * hill_norm(m.arp23, p.motor_half, 2))
     vim = min(m.vimentin, 1.0)
-    alpha = specific_adhesion(scenario) + scenario.cells.nonspecific_adhesion
-    a = alpha / scenario.cells.adhesion_optimum
+    alpha = specific_adhesion(scenario) + p.nonspecific_adhesion
+    a = alpha / p.adhesion_optimum
     adhesion = a * np.exp(1.0 - a)
-    return motors * (0.6 + 0.4 * vim) * float(adhesion), 0.5 + 0.5 * vim
+    speed = (1 - p.vimentin_speed_loss) + p.vimentin_speed_loss * vim
+    persistence = (1 - p.vimentin_persistence_loss) + p.vimentin_persistence_loss * vim
+    return motors * speed * float(adhesion), persistence
 
 
 def init_cells_arrays(scenario, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -135,12 +143,12 @@ def step_motility(cells, scenario, rng: np.random.Generator, dt: float,
     x, theta = _reflect(x, theta, scenario.run.width_um, horizontal=True)
     y, theta = _reflect(y, theta, scenario.run.height_um, horizontal=False)
     # smoothed polarity vector: its lag behind the current polarity measures turning
-    a = min(dt / TURN_WINDOW_MIN, 1.0)
+    a = min(dt / p.turn_window_min, 1.0)
     ux = cells["pol_x"] + a * (np.cos(theta) - cells["pol_x"])
     uy = cells["pol_y"] + a * (np.sin(theta) - cells["pol_y"])
     lag = np.abs(np.arctan2(np.cos(theta) * uy - np.sin(theta) * ux,
                             np.cos(theta) * ux + np.sin(theta) * uy))
-    turn = lag / TURN_WINDOW_MIN
+    turn = lag / p.turn_window_min
     cells["theta_rad"] = np.angle(np.exp(1j * theta))
     cells["x_um"], cells["y_um"] = x, y
     cells["pol_x"], cells["pol_y"] = ux, uy

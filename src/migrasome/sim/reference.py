@@ -19,7 +19,6 @@ def step_motility_loop(cells: dict, scenario, noise: np.ndarray, dt: float,
 
     ``cells`` is a dict of arrays (copied, not changed); returns the new arrays.
     """
-    from .motility import TURN_WINDOW_MIN
 
     p = scenario.cells
     w, h = scenario.run.width_um, scenario.run.height_um
@@ -39,12 +38,12 @@ def step_motility_loop(cells: dict, scenario, noise: np.ndarray, dt: float,
             y = -y if y < 0 else 2 * h - y
             th = -th
         x, y = min(max(x, 0.0), w), min(max(y, 0.0), h)
-        a = min(dt / TURN_WINDOW_MIN, 1.0)
+        a = min(dt / scenario.cells.turn_window_min, 1.0)
         ux = out["pol_x"][i] + a * (math.cos(th) - out["pol_x"][i])
         uy = out["pol_y"][i] + a * (math.sin(th) - out["pol_y"][i])
         lag = abs(math.atan2(math.cos(th) * uy - math.sin(th) * ux,
                              math.cos(th) * ux + math.sin(th) * uy))
-        turn = lag / TURN_WINDOW_MIN
+        turn = lag / scenario.cells.turn_window_min
         out["theta_rad"][i] = math.atan2(math.sin(th), math.cos(th))
         out["x_um"][i], out["y_um"][i] = x, y
         out["pol_x"][i], out["pol_y"][i] = ux, uy
