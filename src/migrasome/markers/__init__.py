@@ -15,8 +15,13 @@
 
 from .genescore import score_genes_matrix
 from .io import FORMATS, ProteinTable, read_protein_table
-from .purity import (PROFILE_PARAMS, estimate_purity, expected_profile, purity_table,
-                     reference_profiles)
+from .purity import (
+    PROFILE_PARAMS,
+    estimate_purity,
+    expected_profile,
+    purity_table,
+    reference_profiles,
+)
 from .score import CALLS, MarkerScores, score_markers
 from .sets import SETS, load_marker_sets, marker_sets_version
 from .synth import synthetic_table
@@ -24,7 +29,8 @@ from .synth import synthetic_table
 __all__ = ["read_protein_table", "ProteinTable", "FORMATS", "load_marker_sets",
            "marker_sets_version", "SETS", "score_markers", "MarkerScores", "CALLS",
            "reference_profiles", "expected_profile", "estimate_purity", "purity_table",
-           "PROFILE_PARAMS", "synthetic_table", "score_genes_matrix", "score_anndata", "write_marker_report"]
+           "PROFILE_PARAMS", "synthetic_table", "score_genes_matrix", "score_anndata",
+           "write_marker_report"]
 
 
 def __getattr__(name):

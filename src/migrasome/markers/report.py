@@ -34,8 +34,7 @@ def heatmap_png(result: MarkerScores) -> bytes:
     fig, ax = plt.subplots(figsize=(1.6 + 0.9 * m.shape[1], fig_h), dpi=110)
     v = m.to_numpy(float)
     lim = max(2.0, float(np.nanpercentile(np.abs(v), 95))) if np.isfinite(v).any() else 2.0
-    cmap = plt.get_cmap("RdBu_r").copy()
-    cmap.set_bad("0.85")
+    cmap = plt.get_cmap("RdBu_r").with_extremes(bad="0.85")
     im = ax.imshow(np.ma.masked_invalid(v), aspect="auto", cmap=cmap, vmin=-lim, vmax=lim)
     ax.set_yticks(range(len(m)))
     labels = []

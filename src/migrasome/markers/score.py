@@ -201,10 +201,12 @@ def score_markers(table: ProteinTable, *, markers: pd.DataFrame | None = None,
     chosen, n_dup = _pick_rows(mapped, x)
     scored = {s for v in members.values() for s in v}
     if not set(chosen.index) & scored:
+        n_other = int((mapped.status == "other").sum())
+        n_unknown = int((mapped.status == "unknown").sum())
         raise ValueError(
             f"no marker found: none of the {len(mapped)} proteins maps to a marker of the "
-            f"sets {', '.join(sorted(members))} (identifiers: {int((mapped.status == 'other').sum())} "
-            f"well-formed, {int((mapped.status == 'unknown').sum())} unreadable); is the "
+            f"sets {', '.join(sorted(members))} (identifiers: {n_other} well-formed, "
+            f"{n_unknown} unreadable); is the "
             "gene-name or protein-id column present, and is --species right?")
     ident = {"rows": int(len(mapped)),
              "marker_rows": int((mapped.status == "marker").sum()),
