@@ -31,7 +31,7 @@ def markers(
     markers_file: Optional[Path] = typer.Option(None, "--markers", help="Extra markers (TSV: "
                                                 "set, symbol, source[, role, score, note])."),
     min_markers: int = typer.Option(2, help="Observed markers a set needs to be scored."),
-    delta_log2: float = typer.Option(2.0, help="Log2 margin a vesicle set needs over the "
+    delta_log2: float = typer.Option(3.0, help="Log2 margin a vesicle set needs over the "
                                      "cell-body set for a vesicle call."),
     log2: Optional[bool] = typer.Option(None, "--log2/--linear", help="Values are log2 / "
                                         "linear (default: guessed)."),
@@ -90,16 +90,17 @@ def _print(res, pur, out: Path) -> None:
     from rich.table import Table
 
     t = Table(title=f"marker calls → {out}")
-    for c in ("sample", "call", "confidence", "drivers", "purity"):
+    for c in ("sample", "call", "confidence", "drivers", "purity", "dominant"):
         t.add_column(c)
     p = pur.set_index("sample") if pur is not None and len(pur) else None
     for r in res.calls.itertuples(index=False):
         conf = "" if r.confidence != r.confidence else f"{r.confidence:.2f}"
-        pv = ""
+        pv = dom = ""
         if p is not None and r.sample in p.index and p.loc[r.sample, "purity"] == p.loc[
                 r.sample, "purity"]:
             pv = f"{p.loc[r.sample, 'purity']:.2f} ± {p.loc[r.sample, 'purity_se']:.2f}"
-        t.add_row(str(r.sample), r.call, conf, r.drivers, pv)
+            dom = str(p.loc[r.sample, "dominant"])
+        t.add_row(str(r.sample), r.call, conf, r.drivers, pv, dom)
     c = Console()
     c.print(t)
     i = res.identifiers

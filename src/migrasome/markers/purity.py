@@ -307,7 +307,8 @@ def purity_table(result, profiles: pd.DataFrame, *, n_boot: int = 200, seed: int
     Returns
     -------
     DataFrame, one row per sample other than the reference
-        ``sample`` and the fields of :func:`estimate_purity`.
+        ``sample``, the fields of :func:`estimate_purity` and ``dominant`` (the fraction
+        with the largest protein share: ``migrasome``, ``exosome``, ``cell-body``).
     """
     if result.reference is None:
         raise ValueError("purity needs a declared whole-cell-lysate reference sample")
@@ -319,5 +320,10 @@ def purity_table(result, profiles: pd.DataFrame, *, n_boot: int = 200, seed: int
         bg = result.background_log2.get(s, np.nan)
         if anchor_background and np.isfinite(bg):
             y["_cytosol"] = bg
-        rows.append({"sample": s, **estimate_purity(y, profiles, n_boot=n_boot, seed=seed)})
+        est = estimate_purity(y, profiles, n_boot=n_boot, seed=seed)
+        frac = {"migrasome": est["purity"], "exosome": est["exosome_fraction"],
+                "cell-body": est["cell_body_fraction"]}
+        dominant = (max(frac, key=frac.get) if all(np.isfinite(v) for v in frac.values())
+                    else "unclear")
+        rows.append({"sample": s, **est, "dominant": dominant})
     return pd.DataFrame(rows)
