@@ -80,3 +80,24 @@ def test_agrees_with_scanpy_score_genes():
     score_anndata(a, ctrl_size=10, n_bins=25, score_name="ours10", random_state=3)
     r = np.corrcoef(a.obs["ours10"], a.obs["scanpy10"])[0, 1]
     assert r > 0.95
+
+
+def test_on_the_dataset_scanpy_ships():
+    """pbmc68k_reduced (bundled with scanpy, no download): the exosome tetraspanins CD53,
+    CD37, CD82 and CD63 are among its genes; scores equal scanpy's when no draw is needed."""
+    pytest.importorskip("anndata")
+    sc = pytest.importorskip("scanpy")
+    import warnings
+
+    from migrasome.markers import score_anndata
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = sc.datasets.pbmc68k_reduced()
+    score_anndata(a, "exosome", ctrl_size=50, score_name="ours")  # uses .raw, as scanpy
+    genes = a.uns["ours"]["genes"]
+    assert set(genes) == {"CD53", "CD37", "CD82", "CD63"}
+    sc.tl.score_genes(a, genes, ctrl_size=50, score_name="scanpy")
+    # the data are float32: equal up to its rounding
+    np.testing.assert_allclose(a.obs["ours"], a.obs["scanpy"], rtol=0, atol=1e-6)
+    assert a.obs["ours"].std() > 0.1
