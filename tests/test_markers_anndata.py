@@ -101,3 +101,12 @@ def test_on_the_dataset_scanpy_ships():
     # the data are float32: equal up to its rounding
     np.testing.assert_allclose(a.obs["ours"], a.obs["scanpy"], rtol=0, atol=1e-6)
     assert a.obs["ours"].std() > 0.1
+
+
+def test_missing_anndata_names_the_extra(monkeypatch):
+    from migrasome.extras import MissingExtraError
+    from migrasome.markers import score_anndata
+
+    monkeypatch.setitem(sys.modules, "anndata", None)  # import anndata → ImportError
+    with pytest.raises(MissingExtraError, match=r"migrasome\[markers\]"):
+        score_anndata(object())

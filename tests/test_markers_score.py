@@ -85,6 +85,12 @@ def test_same_seed_same_result_and_counts(profiles):
     ident = a.identifiers
     assert ident["rows"] == len(t.intensity)
     assert ident["marker_rows"] + ident["other"] + ident["unknown"] == ident["rows"]
+    genes = t.genes.copy()
+    genes.iloc[[3, 7]] = ["", "%%bad"]
+    res = score_markers(ProteinTable(t.intensity, genes, None, "plain"), reference="WCL",
+                        n_boot=0)
+    assert res.identifiers["unknown"] == 2
+    assert res.identifiers["unknown_examples"] == ["row 4: ''", "row 8: '%%bad'"]
 
 
 def test_refusals(profiles):

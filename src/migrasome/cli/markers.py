@@ -106,3 +106,5 @@ def _print(res, pur, out: Path) -> None:
     i = res.identifiers
     c.print(f"{i['rows']} proteins: {i['marker_rows']} marker rows, {i['other']} other, "
             f"{i['unknown']} unreadable identifiers, {i['ambiguous_groups']} ambiguous groups")
+    if i["unknown"]:
+        c.print("unreadable: " + "; ".join(i["unknown_examples"]), highlight=False)

@@ -103,7 +103,9 @@ def report_html(result: MarkerScores, *, png: bytes, title: str, purity=None,
         parts += ["<h2>Purity (reference taken as whole-cell lysate)</h2>", _table(purity)]
     parts += [
         "<h2>Identifiers</h2>",
-        _table(pd.DataFrame([ident])),
+        _table(pd.DataFrame([{k: v for k, v in ident.items() if k != "unknown_examples"}])),
+        f"<p>Unreadable identifiers (first {len(ident.get('unknown_examples', []))}): "
+        f"{html.escape('; '.join(ident.get('unknown_examples', [])) or 'none')}</p>",
         f"<p>Markers of the sets not in the table: {html.escape(', '.join(missing) or 'none')}"
         "</p>",
         "<h2>Scores</h2>", _table(result.scores),

@@ -58,7 +58,8 @@ class MarkerScores:
     markers : DataFrame
         The marker table used, with ``found`` (the table has it) and ``matched_by``.
     identifiers : dict
-        Counts: rows, marker rows, other, unknown, ambiguous, duplicate marker rows.
+        Counts: rows, marker rows, other, unknown, ambiguous, duplicate marker rows; and
+        ``unknown_examples`` (a few unreadable identifiers, with their row).
     reference : str or None
     params : dict
     """
@@ -215,7 +216,8 @@ def score_markers(table: ProteinTable, *, markers: pd.DataFrame | None = None,
              "other": int((mapped.status == "other").sum()),
              "unknown": int((mapped.status == "unknown").sum()),
              "ambiguous_groups": int(mapped.ambiguous.sum()),
-             "duplicate_marker_rows": int(n_dup)}
+             "duplicate_marker_rows": int(n_dup),
+             "unknown_examples": _examples(table, mapped.status == "unknown")}
     ref = samples.index(reference) if reference is not None else None
     xv = x.to_numpy(float)
     lr = _ratios(xv, ref)
@@ -282,6 +284,17 @@ def score_markers(table: ProteinTable, *, markers: pd.DataFrame | None = None,
                         pd.Series(bg_all), {"min_markers": min_markers, "delta_log2": delta_log2,
                          "n_boot": n_boot, "seed": seed, "species": species,
                          "normalisation": "median-centred log2"})
+
+
+def _examples(table: ProteinTable, mask: pd.Series, n: int = 5) -> list[str]:
+    """A few of the identifiers that could not be read, as the file gives them."""
+    idx = np.flatnonzero(mask.to_numpy())[:n]
+    out = []
+    for i in idx:
+        g = table.genes.iloc[i] if table.genes is not None else None
+        a = table.accessions.iloc[i] if table.accessions is not None else None
+        out.append(f"row {i + 1}: {g!r}" + (f" / {a!r}" if a is not None else ""))
+    return out
 
 
 def _call_row(sample, is_ref, per, obs_vals, obs_names, chosen, delta, n_boot, min_markers,
