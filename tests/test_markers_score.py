@@ -104,3 +104,31 @@ def test_refusals(profiles):
     one = ProteinTable(t2.intensity[["WCL"]], t2.genes, None, "plain")
     with pytest.raises(ValueError, match="one sample"):
         score_markers(one)
+
+
+def test_mouse_and_zebrafish_symbols_give_the_same_calls(profiles):
+    df = _mix(profiles, 31)
+    t = _table(df)
+    human = score_markers(t, reference="WCL", n_boot=0).calls
+    mouse = df["gene"].str.capitalize()
+    zf = df["gene"].replace({"TSPAN4": "tspan4a", "ITGB1": "itgb1b", "NDST1": "ndst1a",
+                             "CD9": "cd9b", "CD81": "cd81a", "LAMP1": "lamp1a"}).str.lower()
+    for genes, sp in ((mouse, "mouse"), (zf, "zebrafish")):
+        other = score_markers(ProteinTable(t.intensity, genes, None, "plain"), reference="WCL",
+                              species=sp, n_boot=0)
+        pd.testing.assert_series_equal(other.calls["call"], human["call"])
+        assert other.identifiers["marker_rows"] == score_markers(
+            t, reference="WCL", n_boot=0).identifiers["marker_rows"]
+
+
+def test_a_user_set_is_scored_not_called(profiles, tmp_path):
+    from migrasome.markers import load_marker_sets
+
+    p = tmp_path / "extra.tsv"
+    pd.DataFrame({"set": ["nucleation", "nucleation"], "symbol": ["BG0001", "BG0002"],
+                  "source": ["test", "test"]}).to_csv(p, sep="\t", index=False)
+    t = _table(_mix(profiles, 32))
+    res = score_markers(t, markers=load_marker_sets(p), reference="WCL", n_boot=0)
+    assert "nucleation" in set(res.scores["set"])
+    base = score_markers(t, reference="WCL", n_boot=0)
+    pd.testing.assert_series_equal(res.calls["call"], base.calls["call"])

@@ -20,6 +20,7 @@ The steps, in proteomics conventions:
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -103,24 +104,11 @@ def _ratios(x: np.ndarray, ref: int | None) -> np.ndarray:
     if ref is not None:
         return x - x[:, [ref]]
     out = np.empty_like(x)
-    n = x.shape[1]
-    for j in range(n):
-        others = np.delete(x, j, axis=1)
-        with np.errstate(all="ignore"), _quiet():
-            out[:, j] = x[:, j] - np.nanmedian(others, axis=1)
-    return out
-
-
-class _quiet:
-    def __enter__(self):
-        import warnings
-
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
+    with warnings.catch_warnings():  # all-NaN rows: the ratio is NaN, as it should be
         warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *a):
-        self._w.__exit__(*a)
+        for j in range(x.shape[1]):
+            out[:, j] = x[:, j] - np.nanmedian(np.delete(x, j, axis=1), axis=1)
+    return out
 
 
 def _decide(s: dict[str, float], delta: float) -> str:
