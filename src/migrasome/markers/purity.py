@@ -51,7 +51,7 @@ PROFILE_PARAMS: dict[str, tuple[float, str]] = {
     "exosome_markers": (20.0, "assumed value; CD63/CD9/CD81, LAMP1/2 define exosomes "
                         "(Zhang 2024 Table 1)"),
     "exosome_migrasome_membrane": (2.0, "assumed value; TSPAN4 and integrins are abundant "
-                                   "on exosome membranes (Zhang 2024, section 7)"),
+                                   "on exosome membranes (Zhang 2024, section 8)"),
     "exosome_specific": (0.05, "assumed value; NDST1, EOGT, PIGK, CPQ absent or barely "
                          "detectable in exosomes (Zhao 2019)"),
     "exosome_cell_body": (0.02, "assumed value; non-EV compartments are depleted from EVs "
