@@ -110,3 +110,16 @@ def test_missing_anndata_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "anndata", None)  # import anndata → ImportError
     with pytest.raises(MissingExtraError, match=r"migrasome\[markers\]"):
         score_anndata(object())
+
+
+def test_sparse_equals_dense():
+    from scipy import sparse
+
+    x, names = _data(4)
+    x[5, 3] = np.nan  # NaN entries are skipped, zeros count, as in scanpy
+    dense, c1 = score_genes_matrix(x, names, SET, ctrl_size=30, random_state=2)
+    sp, c2 = score_genes_matrix(sparse.csr_matrix(x), names, SET, ctrl_size=30,
+                                random_state=2)
+    assert c1 == c2
+    np.testing.assert_allclose(sp, dense, rtol=0, atol=1e-12)
+    assert np.isfinite(dense).all()

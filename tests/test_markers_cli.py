@@ -46,6 +46,7 @@ def test_maxquant_table_to_report(tmp_path, sim_dir):
     assert r.exit_code == 0, r.output
     calls = pd.read_csv(out / "calls.csv").set_index("sample")
     assert calls.loc["MIG", "call"] == "migrasome" and calls.loc["EXO", "call"] == "exosome"
+    assert calls.loc["MIG", "dominant"] == "migrasome" and np.isnan(calls.loc["WCL", "purity"])
     assert pd.read_parquet(out / "calls.parquet").shape[0] == 3
     pur = pd.read_csv(out / "purity.csv").set_index("sample")
     assert abs(pur.loc["MIG", "purity"] - 0.9) < 0.15

@@ -65,6 +65,8 @@ def markers(
             pur = _purity(res, sets, profile_from, seed)
         except _BAD_INPUT as e:
             fail(str(e))
+        extra = pur.set_index("sample")[["purity", "purity_se", "dominant"]]
+        res.calls = res.calls.join(extra, on="sample")
     source = (f"{table.name} ({pt.source_format}{', log2 input' if pt.log2_input else ''}; "
               f"{len(pt.samples)} samples, {res.identifiers['rows']} proteins"
               + "".join(f", {v} removed: {k}" for k, v in pt.removed.items() if v) + ")")
