@@ -29,7 +29,7 @@ from migrasome.markers import (
     synthetic_table,
 )
 from migrasome.markers.sets import set_members
-from migrasome.simulate import simulate
+from migrasome.simulation import simulate
 
 LABELS = ("migrasome", "exosome", "cell-body")
 

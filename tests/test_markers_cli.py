@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from migrasome.cli import app
 from migrasome.markers import reference_profiles, synthetic_table
-from migrasome.simulate import simulate
+from migrasome.simulation import simulate
 
 runner = CliRunner()
 

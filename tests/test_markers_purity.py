@@ -14,7 +14,7 @@ from migrasome.markers import (
     synthetic_table,
 )
 from migrasome.results import Results
-from migrasome.simulate import simulate
+from migrasome.simulation import simulate
 
 #: stated error of the purity estimate on noisy synthetic tables (absolute, protein fraction)
 PURITY_MAE = 0.08

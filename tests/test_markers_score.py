@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from migrasome.markers import ProteinTable, reference_profiles, score_markers, synthetic_table
-from migrasome.simulate import simulate
+from migrasome.simulation import simulate
 
 # (migrasome, exosome, cell_body) protein-mass fractions → the call they must get
 CASES = {

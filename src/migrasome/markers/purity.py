@@ -131,7 +131,7 @@ def reference_profiles(results=None, *, markers: pd.DataFrame | None = None,
     True
     """
     if results is None:
-        from ..simulate import simulate
+        from ..simulation import simulate
 
         results = simulate("monocyte-angiogenesis", hours=6, cells=20, seed=0)
     markers = load_marker_sets() if markers is None else markers
