@@ -26,6 +26,7 @@ SUMMARY_LABELS = {
     "migrasomes_formed_per_cell": "migrasomes formed per cell",
     "median_diameter_um": "median diameter (µm)",
     "median_growth_min": "median growth time (min)",
+    "median_nucleation_to_full_min": "median α5 punctum to full size (min)",
     "median_lifetime_min": "median lifetime (min)",
     "rf_count_per_cell": "RFs per cell",
     "rf_length_per_cell_um": "RF length per cell (µm)",
@@ -86,8 +87,10 @@ def summarize(results) -> pd.Series:
         ``migrasomes_per_100um_rf`` (attached ones per RF length);
         ``migrasomes_formed_per_cell`` (all that reached 0.5 µm during the run);
         ``median_diameter_um`` (of the largest size each reached);
-        ``median_growth_min`` (growth onset to full size); ``median_lifetime_min`` (growth
-        onset to breakdown, among those that broke down); ``rf_count_per_cell`` and
+        ``median_growth_min`` (growth onset to full size);
+        ``median_nucleation_to_full_min`` (integrin-α5 punctum to full size);
+        ``median_lifetime_min`` (growth onset to breakdown, among those that broke down);
+        ``rf_count_per_cell`` and
         ``rf_length_per_cell_um`` (attached RFs, snapshot); ``released_fraction`` (of the
         migrasomes formed, the fraction released by RF breakage); ``mean_speed_um_per_min``.
     """
@@ -97,6 +100,7 @@ def summarize(results) -> pd.Series:
     steady = counts[counts["frame"].isin(steady_frames(counts["frame"]))]
     mig = counted_migrasomes(results)
     growth = mig["t_full_size_min"] - mig["t_growth_onset_min"]
+    puncta = mig["t_full_size_min"] - mig["t_nucleation_min"]
     life = mig["t_breakdown_min"] - mig["t_growth_onset_min"]
     rf_len = steady["fiber_length_um"].mean() if len(steady) else 0.0
     present = steady["n_migrasomes"].mean() if len(steady) else 0.0
@@ -110,6 +114,8 @@ def summarize(results) -> pd.Series:
         "migrasomes_formed_per_cell": len(mig) / n_cells,
         "median_diameter_um": float(mig["max_diameter_um"].median()) if len(mig) else np.nan,
         "median_growth_min": float(growth.median()) if growth.notna().any() else np.nan,
+        "median_nucleation_to_full_min": (float(puncta.median()) if puncta.notna().any()
+                                          else np.nan),
         "median_lifetime_min": float(life.median()) if life.notna().any() else np.nan,
         "rf_count_per_cell": (steady["n_fibers"].mean() / n_cells) if len(steady) else 0.0,
         "rf_length_per_cell_um": rf_len / n_cells,

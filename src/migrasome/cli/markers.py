@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -21,22 +20,22 @@ def _default_out(table: Path) -> Path:
 def markers(
     table: Path = typer.Argument(..., help="Protein table: MaxQuant proteinGroups.txt, DIA-NN "
                                  "pg_matrix, Spectronaut report, or plain (ids × samples)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o",
+    out: Path | None = typer.Option(None, "--out", "-o",
                                        help="Output folder (default: <table>.markers)."),
-    reference: Optional[str] = typer.Option(None, help="Reference sample, e.g. the "
+    reference: str | None = typer.Option(None, help="Reference sample, e.g. the "
                                             "whole-cell lysate (default: the other samples)."),
     format: str = typer.Option("auto", "--format", help="auto, maxquant, diann, spectronaut "
                                "or plain."),
     species: str = typer.Option("all", help="all, human, mouse, rat or zebrafish."),
-    markers_file: Optional[Path] = typer.Option(None, "--markers", help="Extra markers (TSV: "
+    markers_file: Path | None = typer.Option(None, "--markers", help="Extra markers (TSV: "
                                                 "set, symbol, source[, role, score, note])."),
     min_markers: int = typer.Option(2, help="Observed markers a set needs to be scored."),
     delta_log2: float = typer.Option(3.0, help="Log2 margin a vesicle set needs over the "
                                      "cell-body set for a vesicle call."),
-    log2: Optional[bool] = typer.Option(None, "--log2/--linear", help="Values are log2 / "
+    log2: bool | None = typer.Option(None, "--log2/--linear", help="Values are log2 / "
                                         "linear (default: guessed)."),
     purity: bool = typer.Option(True, help="With --reference (a lysate): estimate purity."),
-    profile_from: Optional[Path] = typer.Option(None, help="Results folder of a simulation "
+    profile_from: Path | None = typer.Option(None, help="Results folder of a simulation "
                                                 "whose migrasomes give the purity profile."),
     seed: int = typer.Option(0, help="Seed of the bootstraps."),
     overwrite: bool = typer.Option(False, help="Replace an existing output folder."),

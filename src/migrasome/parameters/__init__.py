@@ -7,6 +7,7 @@
 """
 
 from .base import (
+    STATUSES,
     ScenarioError,
     Section,
     explain_validation,
@@ -28,7 +29,7 @@ from .functions import (
 )
 
 __all__ = [
-    "ScenarioError", "Section", "param", "sources_table", "get_path", "set_path",
+    "STATUSES", "ScenarioError", "Section", "param", "sources_table", "get_path", "set_path",
     "explain_validation", "RunParams", "CellParams", "EcmParams", "ECM_TYPES",
     "MoleculeLevels", "FiberParams", "BiogenesisParams", "MembraneParams", "CargoParams",
     "MitochondriaParams", "FieldParams", "RecipientParams", "EmbryoParams", "InjectionParams",

@@ -1,0 +1,123 @@
+"""Published observations: the fitted parameters reproduce their training set, and the model
+predicts the validation set it was never fitted to — each on seeds of its own.
+
+Runs are 150 cells × 12 h (the seed-to-seed spread of migrasomes per cell is ≈5 %); each
+observation passes when the mean over seeds lies in its acceptance range (the published
+value with the figure's reading error, fig≈ ±20 %, or the range the text gives). The embryo
+observations are checked with 12-embryo runs in ``test_zebrafish.py``.
+"""
+
+import os
+
+import pandas as pd
+import pytest
+
+from migrasome.calibrate import CalibrationSpec, calibrate, fitted_parameters
+from migrasome.observations import load_observations, predict, run_condition
+from migrasome.parameters import STATUSES, sources_table
+from migrasome.scenario import Scenario
+
+TRAINING_SEEDS = (101, 202)  # the seeds the parameters were chosen on
+VALIDATION_SEEDS = (303, 404)  # never used while choosing anything
+WORKERS = min(2, os.cpu_count() or 1)
+#: Validation observations the model does not reproduce yet, and why (see docs/validation.md).
+KNOWN_FAILURES = {
+    # growth from onset to full size is a fixed relaxation time, not recruitment kinetics
+    "wu2017_puncta_to_full",
+}
+
+OBS = load_observations()
+CELL_OBS = OBS[~OBS["condition"].str.startswith("zebrafish")]
+
+
+def test_observations_are_split_and_a_third_held_out():
+    assert set(OBS["set"]) == {"training", "validation"}
+    assert (OBS["set"] == "validation").mean() >= 1 / 3
+    assert OBS["source"].str.len().min() > 3 and OBS["where"].str.len().min() > 3
+
+
+def test_every_parameter_says_what_its_value_rests_on():
+    rows = sources_table(Scenario())
+    assert all(r["status"] in STATUSES for r in rows)
+    assert all(r["source"] for r in rows)
+    training = set(OBS.loc[OBS["set"] == "training", "id"])
+    validation = set(OBS.loc[OBS["set"] == "validation", "id"])
+    fitted = fitted_parameters()
+    assert len(fitted) >= 10
+    for _, r in fitted.iterrows():
+        named = set(r["fitted_to"])
+        assert named, r["path"]
+        assert named <= training, (r["path"], named - training)  # never a validation one
+        assert not named & validation
+
+
+def test_bad_observation_tables_are_refused(tmp_path):
+    from migrasome.parameters import ScenarioError
+
+    bad = OBS.head(2).copy()
+    bad.loc[0, "low"] = bad.loc[0, "value"] + 1
+    bad.to_csv(tmp_path / "o.csv", index=False)
+    with pytest.raises(ScenarioError, match="low ≤ value ≤ high"):
+        load_observations(tmp_path / "o.csv")
+    OBS.drop(columns=["readout"]).to_csv(tmp_path / "p.csv", index=False)
+    with pytest.raises(ScenarioError, match="readout"):
+        load_observations(tmp_path / "p.csv")
+
+
+@pytest.fixture(scope="module")
+def training():
+    obs = CELL_OBS[CELL_OBS["set"] == "training"]
+    return predict(obs, seeds=TRAINING_SEEDS, workers=WORKERS)
+
+
+@pytest.fixture(scope="module")
+def validation():
+    obs = CELL_OBS[CELL_OBS["set"] == "validation"]
+    return predict(obs, seeds=VALIDATION_SEEDS, workers=WORKERS)
+
+
+@pytest.mark.parametrize("oid", list(CELL_OBS.loc[CELL_OBS["set"] == "training", "id"]))
+def test_training_observation_is_reproduced(training, oid):
+    r = training.set_index("id").loc[oid]
+    assert r["low"] <= r["predicted"] <= r["high"], (oid, r["predicted"], r["per_seed"])
+
+
+def test_validation_predictions_pass_for_at_least_80_percent(validation):
+    assert len(validation) >= 8
+    assert validation["passed"].mean() >= 0.8, validation[["id", "predicted", "passed"]]
+    failing = set(validation.loc[~validation["passed"], "id"])
+    assert failing <= KNOWN_FAILURES, failing - KNOWN_FAILURES  # no new failure
+
+
+@pytest.mark.parametrize("oid", sorted(KNOWN_FAILURES))
+def test_known_failures_are_still_failing(validation, oid):
+    # when a mechanism fixes one, move it out of KNOWN_FAILURES (and the docs)
+    assert not validation.set_index("id").loc[oid, "passed"]
+
+
+def test_predictions_pair_condition_and_control_on_each_seed(validation):
+    r = validation.set_index("id").loc["jiang2019_speed_unchanged"]
+    assert r["n_seeds"] == len(VALIDATION_SEEDS)
+    assert all(abs(v - 1) < 0.05 for v in r["per_seed"])  # same seed: same motility
+
+
+def test_calibration_recovers_a_parameter_from_observations_the_model_made(tmp_path):
+    path, truth = "fibers.adhesion_density_per_um2", 0.02
+    kw = dict(cells=40, changes={"run.hours": 6.0})
+    made = [run_condition("nrk-fibronectin", s, changes={**kw["changes"], path: truth},
+                          cells=40)["migrasomes_per_cell"] for s in (7, 8)]
+    value = sum(made) / 2
+    obs = pd.DataFrame([{
+        "id": "synthetic", "set": "training", "condition": "nrk-fibronectin", "control": "",
+        "readout": "migrasomes_per_cell", "kind": "value", "value": value,
+        "low": 0.9 * value, "high": 1.1 * value, "source": "this test", "where": "model",
+        "note": ""}])
+    obs.to_csv(tmp_path / "mine.csv", index=False)
+    spec = CalibrationSpec(parameters={path: (0.004, 0.05)}, observations=str(tmp_path /
+                           "mine.csv"), seeds=[7, 8], cells=40, hours=6.0,
+                           max_evaluations=25, start={path: 0.008}, diff_step=0.08)
+    fit = calibrate(spec)
+    got, sd = fit.values[path], fit.sd[path]
+    assert abs(got - truth) <= max(2 * sd, 0.1 * truth), (got, sd, fit.message)
+    assert 0 < sd < truth
+    assert abs(fit.table["predicted"].iloc[0] - value) < 0.1 * value
