@@ -9,13 +9,15 @@ __all__ = ["relax", "hill_norm"]
 
 
 def relax(x, target, rate, dt: float):
-    """Level after relaxing for ``dt`` towards ``target`` at ``rate`` (exact for a constant
-    target, so stable for any time step).
+    """Level after relaxing for ``dt`` towards ``target`` at ``rate``.
+
+    Exact for a constant target, so stable for any time step.
 
     Parameters
     ----------
-    x, target : array_like
-        Current level and the level it relaxes towards (same units).
+    x, target : array_like, shape (n_sites,) or scalar
+        Current level and the level it relaxes towards (same units, e.g. relative to wild
+        type).
     rate : array_like or float
         Relaxation rate, 1/min.
     dt : float
@@ -24,7 +26,12 @@ def relax(x, target, rate, dt: float):
     Returns
     -------
     ndarray or float
-        ``target + (x − target)·exp(−rate·dt)``.
+        ``target + (x − target)·exp(−rate·dt)``, with the broadcast shape of the inputs.
+
+    Examples
+    --------
+    >>> round(float(relax(0.0, 1.0, 0.1, 10.0)), 4)
+    0.6321
     """
     return target + (x - target) * np.exp(-rate * dt)
 

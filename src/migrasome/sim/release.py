@@ -17,20 +17,26 @@ __all__ = ["follow_fibers", "break_down", "end_sites"]
 
 
 def follow_fibers(sites, fibers, t: float) -> dict[str, np.ndarray]:
-    """Attached sites move with their fibre; sites whose fibre detached are released (a
-    kept swelling) or abandoned (anything earlier).
+    """Attached sites move with their fibre; sites whose fibre detached are released or abandoned.
+
+    A kept (stabilised) swelling is released, anything earlier is abandoned; a branch point
+    moves with its junction.
 
     Parameters
     ----------
-    sites, fibers : Pool
+    sites : Pool
+        The sites (``migrasome.sim.state.Pool`` with ``SITE_COLUMNS``), n_sites rows.
+    fibers : Pool
+        The fibres (``FIBER_COLUMNS``), with their geometry of this step.
     t : float
         Time at the end of the step, min (stamped on releases).
 
     Returns
     -------
     dict of str to ndarray
-        New ``x_um, y_um, attached, t_release_min, stage`` of every site (empty when
-        there are no sites).
+        New ``x_um, y_um`` (µm), ``attached`` (bool), ``t_release_min`` (min) and ``stage``
+        (:class:`~migrasome.codes.Stage`) of every site, each of shape (n_sites,); empty when
+        there are no sites.
     """
     if len(sites) == 0:
         return {}
@@ -60,16 +66,23 @@ def break_down(sites, degradation_time_min: float, rng: np.random.Generator, t: 
     Parameters
     ----------
     sites : Pool
+        The sites, n_sites rows.
     degradation_time_min : float
         Mean time from release to breakdown, min.
     rng : numpy.random.Generator
+        Source of randomness (one uniform draw per site).
     t, dt : float
         End of the step and its length, min.
 
     Returns
     -------
     dict of str to ndarray
-        New ``t_breakdown_min`` and ``fate`` of every site.
+        New ``t_breakdown_min`` (min) and ``fate`` (:class:`~migrasome.codes.Fate`) of every
+        site, each of shape (n_sites,).
+
+    References
+    ----------
+    Wu D et al. 2017 J Cell Biol (released migrasomes live ≈200 min).
     """
     rel = sites["stage"] == Stage.RELEASED
     gone = rel & (rng.random(len(sites)) < dt / degradation_time_min)
@@ -80,11 +93,16 @@ def break_down(sites, degradation_time_min: float, rng: np.random.Generator, t: 
 def end_sites(sites) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Sites that ended in this step (broke down, ruptured, were taken up, or aborted).
 
+    Parameters
+    ----------
+    sites : Pool
+        The sites, n_sites rows.
+
     Returns
     -------
     changes : dict of str to ndarray
-        Final ``stage`` and ``fate`` of every site.
-    ended : ndarray of bool
+        Final ``stage`` and ``fate`` of every site, each of shape (n_sites,).
+    ended : ndarray of bool, shape (n_sites,)
         Which sites to retire.
     """
     gone = np.isfinite(sites["t_breakdown_min"])
