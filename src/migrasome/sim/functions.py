@@ -1,5 +1,6 @@
 """Function modules plugged into the engine: cargo, mitocytosis, signalling (MODEL.md §5).
 
+Owns which function modules a run has, the order they step in and their read-outs.
 ``build_modules(scenario)`` returns the modules the scenario switches on; they share one
 ``Shared`` object (the cargo ``Ledger``, the signal ``Field``, the recipient cells). They
 init and step in ``MODULE_ORDER``: signalling (field uptake, diffusion, decay; chemotaxis
@@ -26,7 +27,30 @@ MODULE_ORDER = ("signalling", "mitochondria", "cargo")
 
 
 class Shared:
-    """State the function modules share within one simulation."""
+    """State the function modules share within one simulation.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The run's scenario.
+
+    Attributes
+    ----------
+    sc : Scenario
+        The run's scenario.
+    ledger : Ledger
+        Amounts moved between compartments.
+    field : Field or None
+        The signal field, once the signalling module made it.
+    recipients : Pool or None
+        Recipient cells, if the scenario has any.
+    species : list of str
+        Signalling species (empty when the field is off).
+    mdnp_rows : list of dict
+        MDNPs freed by ruptures, one dict of arrays per step with ruptures.
+    embryo : dict or None
+        The embryo's outcome, once scored.
+    """
 
     def __init__(self, scenario):
         self.sc = scenario
@@ -38,6 +62,19 @@ class Shared:
         self.embryo: dict | None = None
 
     def takers(self, sim):
+        """Cell populations that may take migrasomes up.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The running engine (its ``cells`` pool).
+
+        Returns
+        -------
+        list of (str, Pool)
+            ``("cell", sim.cells)``, then ``("recipient", recipients)`` if there are recipients;
+            a taker's kind is its index in this list.
+        """
         out = [("cell", sim.cells)]
         if self.recipients is not None:
             out.append(("recipient", self.recipients))
@@ -168,7 +205,28 @@ class CargoModule:
 
 
 def build_modules(scenario) -> list:
-    """The function modules a scenario switches on, in ``MODULE_ORDER``."""
+    """The function modules a scenario switches on, in ``MODULE_ORDER``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The run's scenario (``field``, ``signalling``, ``mitochondria``, ``cargo`` switches).
+
+    Returns
+    -------
+    list
+        Module objects with ``init(sim)``, ``step(sim)``, ``record(sim, frame)`` and
+        ``tables()``; empty when no function is on.
+
+    Examples
+    --------
+    >>> from migrasome.scenario import Scenario
+    >>> build_modules(Scenario())
+    []
+    >>> s = Scenario().with_changes(**{"cargo.enabled": True, "mitochondria.enabled": True})
+    >>> [type(m).__name__ for m in build_modules(s)]
+    ['MitochondriaModule', 'CargoModule']
+    """
     sc = scenario
     wanted = {"signalling": sc.field.enabled or sc.signalling.enabled,
               "mitochondria": sc.mitochondria.enabled, "cargo": sc.cargo.enabled}
@@ -191,15 +249,22 @@ def _rate(df: pd.DataFrame, col: str) -> dict:
 def summarize_functions(results) -> dict:
     """Read-outs of the function modules from a Results (empty when none ran).
 
+    Parameters
+    ----------
+    results : Results
+        A simulation's results (its ``tables`` dict: ``cargo``, ``mdnps``,
+        ``mitochondria_frames``, ``recipient_frames``, ``embryos``, when present).
+
     Returns
     -------
     dict
         Cargo: ``rna_fraction``, ``mean_inner_vesicles``, fate fractions, ``n_mdnps``;
-        mitochondria: ``mitocytosis_per_cell_per_h``, ``mitophagy_per_cell_per_h``,
-        ``final_healthy_fraction``; recipients: ``recipient_clustered_fraction``;
+        mitochondria: ``mitocytosis_per_cell_per_h``, ``mitophagy_per_cell_per_h`` (1/h per
+        cell), ``final_healthy_fraction``; recipients: ``recipients_with_uptake_fraction``;
         embryos: ``n_embryos``, ``organ_defect_rate`` with its 95 % Wilson interval,
         ``laterality_defect_rate`` (same), ``expected_organ_defect_rate`` (mean model
-        probability, a low-variance estimate), ``migrasomes_per_embryo``.
+        probability, a low-variance estimate), ``dfc_clustered_fraction``,
+        ``migrasomes_per_embryo``.
     """
     t = results.tables
     out: dict = {}

@@ -15,9 +15,27 @@ __all__ = ["step_motility_loop", "fiber_geometry_loop"]
 
 def step_motility_loop(cells: dict, scenario, noise: np.ndarray, dt: float,
                        speed_factor: float, persistence_factor: float) -> dict:
-    """`motility.step_motility` for given standard-normal ``noise``, one cell at a time.
+    """:func:`~migrasome.sim.motility.step_motility` for given noise, one cell at a time.
 
-    ``cells`` is a dict of arrays (copied, not changed); returns the new arrays.
+    Parameters
+    ----------
+    cells : dict of str to ndarray
+        Cell arrays, each of shape (n_cells,) (``x_um, y_um, theta_rad, pol_x, pol_y, bias_x,
+        bias_y, base_speed_um_per_min, motility_factor, speed_um_per_min,
+        turn_rate_rad_per_min, rear_width_um``); copied, not changed.
+    scenario : Scenario
+        The run's scenario.
+    noise : ndarray, shape (n_cells,)
+        Standard-normal angular noise.
+    dt : float
+        Time step, min.
+    speed_factor, persistence_factor : float
+        From :func:`~migrasome.sim.motility.motility_factors`.
+
+    Returns
+    -------
+    dict of str to ndarray
+        The new arrays, each of shape (n_cells,).
     """
     from .motility import TURN_WINDOW_MIN
 
@@ -55,7 +73,24 @@ def step_motility_loop(cells: dict, scenario, noise: np.ndarray, dt: float,
 
 
 def fiber_geometry_loop(fibers: dict, cells: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Proximal ends of attached fibres by following each one's chain of parents."""
+    """Proximal ends of attached fibres by following each one's chain of parents.
+
+    The loop counterpart of :func:`~migrasome.sim.fibers.fiber_geometry`.
+
+    Parameters
+    ----------
+    fibers : dict of str to ndarray
+        Fibre arrays, each of shape (n_fibers,) (``fiber_id, parent_fiber_id, cell_id,
+        offset_um, junction_frac, anchor_x_um, anchor_y_um, x1_um, y1_um, attached``).
+    cells : dict of str to ndarray
+        Cell arrays indexed by cell id (``x_um, y_um, theta_rad, radius_um,
+        rear_width_um``).
+
+    Returns
+    -------
+    x1_um, y1_um : ndarray, shape (n_fibers,)
+        Proximal ends, µm (unchanged for detached fibres).
+    """
     ids = list(fibers["fiber_id"])
     row = {fid: k for k, fid in enumerate(ids)}
 
