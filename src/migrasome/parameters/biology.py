@@ -9,7 +9,11 @@ __all__ = ["MoleculeLevels", "FiberParams", "BiogenesisParams", "MembraneParams"
 
 
 class MoleculeLevels(Section):
-    """Levels relative to wild type (1.0) of the cell type."""
+    """Levels relative to wild type (1.0) of the cell type.
+
+    Each field carries its unit and its source (a paper, or "assumed" with the reason); list
+    them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+    """
 
     TSPAN4: float = param(1.0, "wild type", ge=0, le=100)
     TSPAN7: float = param(1.0, "wild type", ge=0, le=100)
@@ -34,6 +38,11 @@ class MoleculeLevels(Section):
 
 
 class FiberParams(Section):
+    """Retraction fibres: adhesion density, joining into networks, breakage (MODEL.md §3).
+
+    Each field carries its unit and its source (a paper, or "assumed" with the reason); list
+    them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+    """
     adhesion_density_per_um2: float = param(
         0.012, "assumed: RF-anchoring adhesions per µm² at saturating ligand; calibrated to "
         "≈7 migrasomes per NRK cell on fibronectin (Wu 2017, fig≈)", unit="1/µm²", gt=0)
@@ -54,6 +63,11 @@ class FiberParams(Section):
 
 
 class BiogenesisParams(Section):
+    """Biogenesis kinetics at each site: nucleation, maturation, expansion (MODEL.md §4).
+
+    Each field carries its unit and its source (a paper, or "assumed" with the reason); list
+    them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+    """
     pip2_rate_per_min: float = param(0.1, "assumed: PIP5K1A makes PI(4,5)P2 in ~10 min "
                                      "(Ding 2023 Nat Cell Biol)", unit="1/min", gt=0)
     rab35_rate_per_min: float = param(0.1, "assumed: Rab35 follows PI(4,5)P2 in ~10 min "
@@ -105,6 +119,11 @@ class BiogenesisParams(Section):
 
 
 class MembraneParams(Section):
+    """The RF membrane: bending rigidity (kT) and tension (pN/µm) (MODEL.md §3, §7).
+
+    Each field carries its unit and its source (a paper, or "assumed" with the reason); list
+    them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+    """
     kappa_kT: float = param(20.0, "MODEL.md §3: κ ≈ 20–25 kT", unit="kT", gt=0, le=1000)
     tension_pN_per_um: float = param(10.0, "MODEL.md §3: σ ≈ 10 pN/µm", unit="pN/µm", gt=0,
                                      le=10000)

@@ -12,6 +12,11 @@ ECM_TYPES = ("fibronectin", "laminin-511", "collagen-I", "collagen-IV", "uncoate
 
 
 class RunParams(Section):
+    """The run and the dish: duration (h), time step and recording interval (min), size (µm).
+
+    Each field carries its unit and its source (a paper, or "assumed" with the reason); list
+    them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+    """
     hours: float = param(12.0, "Wu 2017 J Cell Biol: migrasomes counted after ~12 h culture",
                          unit="h", gt=0, le=168)
     dt_min: float = param(0.5, "assumed: ≪ persistence (30 min) and growth (20 min) times",
@@ -24,6 +29,11 @@ class RunParams(Section):
 
 
 class CellParams(Section):
+    """The cells and how they migrate: number, size, speed, persistence, adhesion (MODEL.md §2).
+
+    Each field carries its unit and its source (a paper, or "assumed" with the reason); list
+    them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+    """
     cell_type: str = param("NRK", "Wu 2017 J Cell Biol: NRK cells on fibronectin")
     n_cells: int = param(30, "assumed: a few dozen cells per field, sparse culture", ge=1,
                          le=1_000_000)
@@ -54,6 +64,11 @@ class CellParams(Section):
 
 
 class EcmParams(Section):
+    """The ECM coating of the dish: protein, concentration (µg/ml), adsorption.
+
+    Each field carries its unit and its source (a paper, or "assumed" with the reason); list
+    them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+    """
     coating: Literal["fibronectin", "laminin-511", "collagen-I", "collagen-IV",
                      "uncoated"] = param("fibronectin", "Wu 2017 J Cell Biol")
     concentration_ug_per_ml: float = param(10.0, "Chen 2019 (optimum near 10 µg/ml)",

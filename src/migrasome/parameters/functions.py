@@ -15,7 +15,11 @@ _SPECIES = ["cxcl12", "vegfa", "tgfb1"]
 
 
 class CargoParams(Section):
-    """What fills a migrasome while it is connected, and what happens after release."""
+    """What fills a migrasome while it is connected, and what happens after release.
+
+    Each field carries its unit and its source (a paper, or "assumed" with the reason); list
+    them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+    """
 
     enabled: bool = param(False, "assumed: off unless a preset asks for cargo")
     cell_volume_um3: float = param(
@@ -67,7 +71,11 @@ class CargoParams(Section):
 
 
 class MitochondriaParams(Section):
-    """Mitochondrial damage, mitocytosis and mitophagy (Jiao et al. 2021 Cell)."""
+    """Mitochondrial damage, mitocytosis and mitophagy (Jiao et al. 2021 Cell).
+
+    Each field carries its unit and its source (a paper, or "assumed" with the reason); list
+    them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+    """
 
     enabled: bool = param(False, "assumed: off unless a preset asks for mitochondria")
     n_per_cell: int = param(200, "assumed: a few hundred mitochondria per fibroblast", ge=1)
@@ -105,7 +113,11 @@ class MitochondriaParams(Section):
 
 
 class FieldParams(Section):
-    """Released signals on a grid: diffusion, decay, uptake."""
+    """Released signals on a grid: diffusion, decay, uptake.
+
+    Each field carries its unit and its source (a paper, or "assumed" with the reason); list
+    them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+    """
 
     enabled: bool = param(False, "assumed: off unless a preset asks for the field")
     species: list[str] = param(list(_SPECIES), "MODEL.md §5 (Cxcl12, VEGFA, TGF-β1)")
@@ -129,7 +141,11 @@ class FieldParams(Section):
 
 
 class RecipientParams(Section):
-    """A population of cells that read the field by chemotaxis (DFCs, CD34+ cells, ...)."""
+    """A population of cells that read the field by chemotaxis (DFCs, CD34+ cells, ...).
+
+    Each field carries its unit and its source (a paper, or "assumed" with the reason); list
+    them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+    """
 
     cell_type: str = param("DFC", "Jiang 2019: dorsal forerunner cells read Cxcl12")
     n: int = param(0, "assumed: none unless a preset adds recipients", ge=0, le=100000)
@@ -162,7 +178,11 @@ class RecipientParams(Section):
 
 
 class EmbryoParams(Section):
-    """From DFC clustering to Kupffer's vesicle and organ laterality (zebrafish)."""
+    """From DFC clustering to Kupffer's vesicle and organ laterality (zebrafish).
+
+    Each field carries its unit and its source (a paper, or "assumed" with the reason); list
+    them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+    """
 
     enabled: bool = param(False, "assumed: only the zebrafish preset scores embryos")
     kv_half_fraction: float = param(
@@ -185,7 +205,11 @@ class EmbryoParams(Section):
 
 
 class InjectionParams(Section):
-    """Wild-type migrasomes injected into the cavity beneath the shield (Jiang 2019)."""
+    """Wild-type migrasomes injected into the cavity beneath the shield (Jiang 2019).
+
+    Each field carries its unit and its source (a paper, or "assumed" with the reason); list
+    them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+    """
 
     n_migrasomes: int = param(0, "condition: none unless the injection perturbation is on",
                               ge=0, le=100000)
@@ -199,7 +223,11 @@ class InjectionParams(Section):
 
 
 class SignallingParams(Section):
-    """Recipient cells reading the field, producer convergence, embryo outcome, injection."""
+    """Recipient cells reading the field, producer convergence, embryo outcome, injection.
+
+    Each field carries its unit and its source (a paper, or "assumed" with the reason); list
+    them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+    """
 
     enabled: bool = param(False, "assumed: off unless a preset asks for signalling")
     chemotaxis_cell_types: dict[str, str] = param(
@@ -219,6 +247,3 @@ class SignallingParams(Section):
     recipients: RecipientParams = RecipientParams()
     embryo: EmbryoParams = EmbryoParams()
     injection: InjectionParams = InjectionParams()
-
-
-#: Perturbations of the functions, merged into ``migrasome.perturbations.PERTURBATIONS``.
