@@ -1,5 +1,8 @@
-"""Parameters of the migrasome machinery: molecular levels, retraction fibres, biogenesis
-kinetics at each site, and the membrane (MODEL.md §3, §4, §7)."""
+"""Parameters of the migrasome machinery: molecules, fibres, biogenesis, membrane.
+
+Molecular levels, retraction fibres, biogenesis kinetics at each site, and the membrane
+(MODEL.md §3, §4, §7).
+"""
 
 from __future__ import annotations
 

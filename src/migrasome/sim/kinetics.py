@@ -1,5 +1,7 @@
-"""The two response laws the mechanisms share: exponential relaxation and a normalised Hill
-function. One home for each, so that every mechanism saturates and relaxes the same way."""
+"""The two response laws the mechanisms share: exponential relaxation and a normalised Hill law.
+
+One home for each, so that every mechanism saturates and relaxes the same way.
+"""
 
 from __future__ import annotations
 
