@@ -16,6 +16,11 @@ class MoleculeLevels(Section):
 
     Each field carries its unit and its source (a paper, or "assumed" with the reason); list
     them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+
+    Examples
+    --------
+    >>> MoleculeLevels(TSPAN4=8.0).TSPAN4, MoleculeLevels().ITGA3
+    (8.0, 0.45)
     """
 
     TSPAN4: float = param(1.0, "wild type", ge=0, le=100)
@@ -46,6 +51,7 @@ class FiberParams(Section):
     Each field carries its unit and its source (a paper, or "assumed" with the reason); list
     them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
     """
+
     adhesion_density_per_um2: float = param(
         0.012, "assumed: RF-anchoring adhesions per µm² at saturating ligand; calibrated to "
         "≈7 migrasomes per NRK cell on fibronectin (Wu 2017, fig≈)", unit="1/µm²", gt=0)
@@ -71,6 +77,7 @@ class BiogenesisParams(Section):
     Each field carries its unit and its source (a paper, or "assumed" with the reason); list
     them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
     """
+
     pip2_rate_per_min: float = param(0.1, "assumed: PIP5K1A makes PI(4,5)P2 in ~10 min "
                                      "(Ding 2023 Nat Cell Biol)", unit="1/min", gt=0)
     rab35_rate_per_min: float = param(0.1, "assumed: Rab35 follows PI(4,5)P2 in ~10 min "
@@ -127,6 +134,7 @@ class MembraneParams(Section):
     Each field carries its unit and its source (a paper, or "assumed" with the reason); list
     them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
     """
+
     kappa_kT: float = param(20.0, "MODEL.md §3: κ ≈ 20–25 kT", unit="kT", gt=0, le=1000)
     tension_pN_per_um: float = param(10.0, "MODEL.md §3: σ ≈ 10 pN/µm", unit="pN/µm", gt=0,
                                      le=10000)

@@ -17,6 +17,7 @@ class RunParams(Section):
     Each field carries its unit and its source (a paper, or "assumed" with the reason); list
     them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
     """
+
     hours: float = param(12.0, "Wu 2017 J Cell Biol: migrasomes counted after ~12 h culture",
                          unit="h", gt=0, le=168)
     dt_min: float = param(0.5, "assumed: ≪ persistence (30 min) and growth (20 min) times",
@@ -34,6 +35,7 @@ class CellParams(Section):
     Each field carries its unit and its source (a paper, or "assumed" with the reason); list
     them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
     """
+
     cell_type: str = param("NRK", "Wu 2017 J Cell Biol: NRK cells on fibronectin")
     n_cells: int = param(30, "assumed: a few dozen cells per field, sparse culture", ge=1,
                          le=1_000_000)
@@ -68,7 +70,18 @@ class EcmParams(Section):
 
     Each field carries its unit and its source (a paper, or "assumed" with the reason); list
     them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+
+    Examples
+    --------
+    >>> EcmParams(coating="laminin-511").concentration_ug_per_ml
+    10.0
+    >>> EcmParams(coating="gelatin")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for EcmParams
+    ...
     """
+
     coating: Literal["fibronectin", "laminin-511", "collagen-I", "collagen-IV",
                      "uncoated"] = param("fibronectin", "Wu 2017 J Cell Biol")
     concentration_ug_per_ml: float = param(10.0, "Chen 2019 (optimum near 10 µg/ml)",

@@ -117,6 +117,11 @@ class FieldParams(Section):
 
     Each field carries its unit and its source (a paper, or "assumed" with the reason); list
     them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+
+    Examples
+    --------
+    >>> FieldParams().species, FieldParams().decay_per_min["cxcl12"]
+    (['cxcl12', 'vegfa', 'tgfb1'], 0.02)
     """
 
     enabled: bool = param(False, "assumed: off unless a preset asks for the field")

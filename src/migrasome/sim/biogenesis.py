@@ -202,6 +202,16 @@ def new_site_values(n: int, site_type: np.ndarray, rng, scenario) -> dict[str, n
     References
     ----------
     Dharan R et al. 2023 Nat Commun (junctions start ahead: the branch head start of sphingomyelin).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from migrasome.codes import SiteType
+    >>> from migrasome.scenario import Scenario
+    >>> kind = np.array([SiteType.TIP, SiteType.BRANCH])
+    >>> v = new_site_values(2, kind, np.random.default_rng(0), Scenario())
+    >>> v["sm"].tolist()  # junctions start with a head start of sphingomyelin
+    [0.0, 0.3]
     """
     b = scenario.biogenesis
     ln = lambda s: rng.lognormal(-s * s / 2, s, n)  # mean-one log-normal
@@ -242,6 +252,28 @@ def step_sites(sites, rates: SiteRates, scenario, t: float, dt: float) -> None:
     ----------
     Ding T et al. 2023 Nat Cell Biol; Liang H et al. 2023 Nat Cell Biol; Huang Y et al.
     2019 Nat Cell Biol; Dharan R et al. 2023 Nat Commun.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from migrasome.codes import SiteType, Stage
+    >>> from migrasome.scenario import Scenario
+    >>> from migrasome.sim.state import Pool
+    >>> scenario = Scenario()
+    >>> sites = Pool("site_id", SITE_COLUMNS)
+    >>> v = new_site_values(1, np.array([SiteType.TIP]), np.random.default_rng(0), scenario)
+    >>> v.update(anchor_noise=np.ones(1), sms2_noise=np.ones(1), area_noise=np.ones(1),
+    ...          enrich_noise=np.full(1, 2.0))
+    >>> _ = sites.append(1, attached=True, focus=True, t_created_min=0.0, **v)
+    >>> rates = site_rates(scenario)
+    >>> for k in range(1, 241):  # 2 h in steps of 0.5 min
+    ...     step_sites(sites, rates, scenario, 0.5 * k, 0.5)
+    >>> Stage(sites["stage"][0]).name, sites["t_nucleation_min"].tolist()
+    ('FULL', [17.0])
+    >>> sites["t_full_size_min"].tolist()
+    [76.0]
+    >>> round(float(sites["diameter_um"][0]), 2)
+    1.21
     """
     p = rates.p
     st = sites["stage"]

@@ -90,6 +90,23 @@ def fiber_geometry_loop(fibers: dict, cells: dict) -> tuple[np.ndarray, np.ndarr
     -------
     x1_um, y1_um : ndarray, shape (n_fibers,)
         Proximal ends, µm (unchanged for detached fibres).
+
+    Examples
+    --------
+    A root fibre ends at the rear of a cell moving along +x; its branch joins it halfway:
+
+    >>> import numpy as np
+    >>> fibers = {"fiber_id": np.array([0, 1]), "parent_fiber_id": np.array([-1, 0]),
+    ...           "cell_id": np.array([0, 0]), "offset_um": np.zeros(2),
+    ...           "junction_frac": np.array([np.nan, 0.5]),
+    ...           "anchor_x_um": np.array([20.0, 30.0]), "anchor_y_um": np.array([50.0, 60.0]),
+    ...           "x1_um": np.zeros(2), "y1_um": np.zeros(2), "attached": np.array([True, True])}
+    >>> cells = {"x_um": np.array([50.0]), "y_um": np.array([50.0]),
+    ...          "theta_rad": np.array([0.0]), "radius_um": np.array([10.0]),
+    ...          "rear_width_um": np.array([20.0])}
+    >>> x1, y1 = fiber_geometry_loop(fibers, cells)
+    >>> x1.tolist(), y1.tolist()
+    ([40.0, 30.0], [50.0, 50.0])
     """
     ids = list(fibers["fiber_id"])
     row = {fid: k for k, fid in enumerate(ids)}

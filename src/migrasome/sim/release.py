@@ -37,6 +37,21 @@ def follow_fibers(sites, fibers, t: float) -> dict[str, np.ndarray]:
         New ``x_um, y_um`` (µm), ``attached`` (bool), ``t_release_min`` (min) and ``stage``
         (:class:`~migrasome.codes.Stage`) of every site, each of shape (n_sites,); empty when
         there are no sites.
+
+    Examples
+    --------
+    >>> from migrasome.codes import SiteType, Stage
+    >>> from migrasome.sim.biogenesis import SITE_COLUMNS
+    >>> from migrasome.sim.fibers import FIBER_COLUMNS
+    >>> from migrasome.sim.state import Pool
+    >>> fibers = Pool("fiber_id", FIBER_COLUMNS)
+    >>> _ = fibers.append(2, attached=[True, False])  # fibre 1 has broken
+    >>> sites = Pool("site_id", SITE_COLUMNS)
+    >>> _ = sites.append(2, fiber_id=[0, 1], attached=True, stabilized=[False, True],
+    ...                  stage=Stage.FULL, site_type=SiteType.TIP)
+    >>> ch = follow_fibers(sites, fibers, t=30.0)
+    >>> ch["attached"].tolist(), [Stage(s).name for s in ch["stage"]], ch["t_release_min"].tolist()
+    ([True, False], ['FULL', 'RELEASED'], [nan, 30.0])
     """
     if len(sites) == 0:
         return {}
@@ -83,6 +98,18 @@ def break_down(sites, degradation_time_min: float, rng: np.random.Generator, t: 
     References
     ----------
     Wu D et al. 2017 J Cell Biol (released migrasomes live ≈200 min).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from migrasome.codes import Fate, Stage
+    >>> from migrasome.sim.biogenesis import SITE_COLUMNS
+    >>> from migrasome.sim.state import Pool
+    >>> sites = Pool("site_id", SITE_COLUMNS)
+    >>> _ = sites.append(2, stage=[Stage.FULL, Stage.RELEASED])
+    >>> ch = break_down(sites, 200.0, np.random.default_rng(0), t=100.0, dt=400.0)  # p ≥ 1
+    >>> ch["t_breakdown_min"].tolist(), [Fate(f).name for f in ch["fate"]]
+    ([nan, 100.0], ['PRESENT', 'BREAKDOWN'])
     """
     rel = sites["stage"] == Stage.RELEASED
     gone = rel & (rng.random(len(sites)) < dt / degradation_time_min)
@@ -104,6 +131,18 @@ def end_sites(sites) -> tuple[dict[str, np.ndarray], np.ndarray]:
         Final ``stage`` and ``fate`` of every site, each of shape (n_sites,).
     ended : ndarray of bool, shape (n_sites,)
         Which sites to retire.
+
+    Examples
+    --------
+    >>> from migrasome.codes import Stage
+    >>> from migrasome.sim.biogenesis import SITE_COLUMNS
+    >>> from migrasome.sim.state import Pool
+    >>> sites = Pool("site_id", SITE_COLUMNS)
+    >>> _ = sites.append(3, stage=[Stage.FULL, Stage.RELEASED, Stage.ABORTED],
+    ...                  t_breakdown_min=[float("nan"), 100.0, float("nan")])
+    >>> changes, ended = end_sites(sites)
+    >>> [Stage(s).name for s in changes["stage"]], ended.tolist()
+    (['FULL', 'GONE', 'ABORTED'], [False, True, True])
     """
     gone = np.isfinite(sites["t_breakdown_min"])
     stage = np.where(gone, Stage.GONE, sites["stage"])
