@@ -229,11 +229,26 @@ def shell_ring_weights(radius_um: float, sigma_z_um: float = math.inf,
 
 def ring_profile(r_um: np.ndarray, rho_um: np.ndarray, weight: np.ndarray,
                  sigma_um: float) -> np.ndarray:
-    """Surface density (per µm²) at radii ``r_um`` of rings blurred by a 2-D Gaussian.
+    """Surface density at radii ``r_um`` of rings blurred by a 2-D Gaussian.
 
     Each unit-weight ring of radius rho becomes
     ``exp(-(r - rho)^2 / 2s^2) * i0e(r rho / s^2) / (2 pi s^2)`` (exact).
-    Shapes: ``r_um`` (M,), ``rho_um``/``weight`` (K,) → (M,).
+
+    Parameters
+    ----------
+    r_um : ndarray, shape (M,)
+        Distances from the centre, µm.
+    rho_um : ndarray, shape (K,)
+        Ring radii, µm.
+    weight : ndarray, shape (K,)
+        Photons (or fraction) carried by each ring.
+    sigma_um : float
+        Lateral Gaussian blur, µm.
+
+    Returns
+    -------
+    ndarray, shape (M,)
+        Surface density, weight per µm².
     """
     r = np.asarray(r_um, float)[:, None]
     rho = np.asarray(rho_um, float)[None, :]

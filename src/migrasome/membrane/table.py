@@ -77,7 +77,13 @@ def phase_diagram(areas_r0sq, kappa_ratios, *, progress=None, **solve_kw) -> dic
 
 
 def default_path() -> Path:
-    """Where the shipped table lives inside the package."""
+    """Where the shipped table lives inside the package.
+
+    Returns
+    -------
+    Path
+        ``migrasome/membrane/data/swelling_table.npz``.
+    """
     return Path(str(resources.files("migrasome.membrane"))) / "data" / "swelling_table.npz"
 
 

@@ -158,7 +158,15 @@ def add_site_columns(sites, species) -> None:
 
 
 def clean_new_rows(sites, species) -> None:
-    """Rows appended by the engine get NaN in float columns: cargo starts at zero."""
+    """Rows appended by the engine get NaN in float columns: cargo starts at zero.
+
+    Parameters
+    ----------
+    sites : Pool
+        The sites; NaN cargo and signal amounts are set to 0 in place.
+    species : sequence of str
+        Signalling species carried.
+    """
     for c in ["cargo_volume_um3", "protein_au"] + signal_columns(species) + [
             c.replace("_au", "_loaded_au") for c in signal_columns(species)]:
         v = sites[c]
@@ -258,7 +266,21 @@ def fill_attached(sites, cells, p, species, signal_density: np.ndarray, rng,
 
 
 def replenish(cells, p, dt_min: float, rng, ledger: Ledger) -> None:
-    """Homeostatic synthesis: pools relax back to their set points."""
+    """Homeostatic synthesis: pools relax back to their set points.
+
+    Parameters
+    ----------
+    cells : Pool
+        Donor cells (``add_cell_columns``); updated in place.
+    p : CargoParams
+        Set points and the synthesis rate (1/min).
+    dt_min : float
+        Time step, min.
+    rng : numpy.random.Generator
+        Source of the binomial refills of vesicles and mRNA.
+    ledger : Ledger
+        Receives the ``*:synthesis->cell`` flows.
+    """
     if len(cells) == 0 or p.protein_synthesis_per_min <= 0:
         return
     f = -np.expm1(-p.protein_synthesis_per_min * dt_min)
@@ -468,6 +490,19 @@ def translate(pool, p, dt_min: float, rng, ledger: Ledger) -> None:
 
 def leak_signal(sites, species, rate_per_min: float, dt_min: float, ledger: Ledger):
     """Signals leaking from released, intact migrasomes.
+
+    Parameters
+    ----------
+    sites : Pool
+        The sites, n_sites rows; their signal columns are lowered in place.
+    species : sequence of str
+        Signalling species carried.
+    rate_per_min : float
+        Leak rate, 1/min.
+    dt_min : float
+        Time step, min.
+    ledger : Ledger
+        Receives the ``<species>:migrasome->field`` flows.
 
     Returns
     -------

@@ -82,19 +82,50 @@ class Shared:
 
 
 class MitochondriaModule:
+    """Mitochondrial quality control of the engine's cells (see :mod:`migrasome.sim.mitochondria`).
+
+    Parameters
+    ----------
+    shared : Shared
+        State shared with the other function modules (the ledger).
+    """
+
     def __init__(self, shared):
         self.sh, self.frames = shared, []
 
     def init(self, sim):
+        """Add this module's columns and state before the first step.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The engine (its pools, scenario and generator).
+        """
         mt.add_columns(sim.cells, sim.sites, sim.scenario.mitochondria)
         self.n0 = len(sim.cells) * sim.scenario.mitochondria.n_per_cell
 
     def step(self, sim):
+        """Advance this module by one engine step.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The engine, at the end of its mechanism step (``sim.t_min``, ``sim.dt_min`` in min).
+        """
         f = mt.step(sim.cells, sim.sites, sim.scenario.mitochondria, sim.dt_min, sim.rng,
                     self.sh.ledger)
         sim.cells["motility_factor"] = sim.cells["motility_factor"] * f
 
     def record(self, sim, frame):
+        """Record this module's state at a recorded frame.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The engine.
+        frame : int
+            The recorded frame number.
+        """
         c = sim.cells
         self.frames.append(pd.DataFrame({
             "cell_id": c.ids, "frame": frame, "t_min": sim.t_min,
@@ -104,15 +135,37 @@ class MitochondriaModule:
             "cccp_uM": sim.scenario.mitochondria.cccp_uM}))
 
     def tables(self):
+        """This module's tables for the Results.
+
+        Returns
+        -------
+        dict of str to DataFrame
+            ``mitochondria_frames``: per cell and frame, healthy and damaged counts.
+        """
         return {"mitochondria_frames": pd.concat(self.frames, ignore_index=True)
                 if self.frames else pd.DataFrame()}
 
 
 class CargoModule:
+    """Migracytosis, fates and signal release of the sites (see :mod:`migrasome.sim.cargo`).
+
+    Parameters
+    ----------
+    shared : Shared
+        State shared with the other function modules (ledger, field, recipients).
+    """
+
     def __init__(self, shared):
         self.sh = shared
 
     def init(self, sim):
+        """Add this module's columns and state before the first step.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The engine (its pools, scenario and generator).
+        """
         p = sim.scenario.cargo
         cg.add_cell_columns(sim.cells, p)
         for _, pool in self.sh.takers(sim):
@@ -130,7 +183,15 @@ class CargoModule:
         return out
 
     def fill_injected(self, sim, ids):
-        """Injected migrasomes carry the donor type's cargo at their full size."""
+        """Injected migrasomes carry the donor type's cargo at their full size.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The engine.
+        ids : ndarray of int, shape (n,)
+            Ids of the injected sites.
+        """
         p, s = sim.scenario.cargo, sim.sites
         cg.clean_new_rows(s, self.sh.species)
         rows = s.index_of(ids)
@@ -150,6 +211,13 @@ class CargoModule:
             self.sh.ledger.add(f"{col}:injection->migrasome", s[col][rows])
 
     def step(self, sim):
+        """Advance this module by one engine step.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The engine, at the end of its mechanism step (``sim.t_min``, ``sim.dt_min`` in min).
+        """
         p, sh, s = sim.scenario.cargo, self.sh, sim.sites
         cg.clean_new_rows(s, sh.species)
         dens = self._density(list(sim.cells["cell_type"]))
@@ -180,9 +248,25 @@ class CargoModule:
             cg.translate(pool, p, sim.dt_min, sim.rng, sh.ledger)
 
     def record(self, sim, frame):
+        """Record this module's state at a recorded frame.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The engine.
+        frame : int
+            The recorded frame number.
+        """
         pass
 
     def tables(self):
+        """This module's tables for the Results.
+
+        Returns
+        -------
+        dict of str to DataFrame
+            ``cargo`` (per migrasome), ``mdnps`` (per rupture), ``cargo_balance`` (the ledger).
+        """
         df = self.sites.to_frame()
         df = df[df["cargo_volume_um3"] > 0]
         cols = ["site_id", "cell_id", "injected", "x_um", "y_um", "cargo_volume_um3",

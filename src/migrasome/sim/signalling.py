@@ -356,13 +356,33 @@ def inject_migrasomes(sites, ip, cx: float, cy: float, t_min: float, rng, width_
 
 
 class SignallingModule:
-    """The field, recipient cells, chemotaxis of responsive engine cells, embryo outcome."""
+    """The field, recipient cells, chemotaxis of responsive engine cells, embryo outcome.
+
+    Parameters
+    ----------
+    shared : Shared
+        State shared with the other function modules (field, recipients, ledger).
+    cargo_module : CargoModule, optional
+        Fills injected migrasomes with cargo, when cargo is on.
+    """
 
     def __init__(self, shared, cargo_module=None):
         self.sh, self.cargo = shared, cargo_module
         self.rec_frames, self.field_frames, self.injected = [], [], False
 
     def init(self, sim):
+        """Add this module's columns and state before the first step.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The engine (its pools, scenario and generator).
+
+        Raises
+        ------
+        ValueError
+            If a field species lacks a diffusion coefficient or decay rate.
+        """
         sc, sh = sim.scenario, self.sh
         if sc.field.enabled:
             fp = sc.field
@@ -382,6 +402,13 @@ class SignallingModule:
             sim.cells.add_column(c, float, 0.0)
 
     def step(self, sim):
+        """Advance this module by one engine step.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The engine, at the end of its mechanism step (``sim.t_min``, ``sim.dt_min`` in min).
+        """
         from .field import apply_uptake, diffuse_decay
         sc, sh, cells = sim.scenario, self.sh, sim.cells
         sp = sc.signalling
@@ -451,6 +478,15 @@ class SignallingModule:
         self.sh.embryo = row
 
     def record(self, sim, frame):
+        """Record this module's state at a recorded frame.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The engine.
+        frame : int
+            The recorded frame number.
+        """
         rec, f = self.sh.recipients, self.sh.field
         if rec is not None and len(rec):
             d = {"recipient_id": rec.ids, "frame": frame, "t_min": sim.t_min,
@@ -476,6 +512,14 @@ class SignallingModule:
                     "concentration_au_per_um2": c[s].ravel()}))
 
     def tables(self):
+        """This module's tables for the Results.
+
+        Returns
+        -------
+        dict of str to DataFrame
+            ``recipient_frames``, ``field_frames``, ``field_balance``, ``embryos`` (those that
+            apply).
+        """
         out = {}
         if self.rec_frames:
             out["recipient_frames"] = pd.concat(self.rec_frames, ignore_index=True)
