@@ -86,7 +86,7 @@ class Movie:
     @property
     def shape(self) -> tuple[int, int, int, int]:
         """(T, C, Y, X)."""
-        return tuple(self.data.shape)  # type: ignore[return-value]
+        return tuple(self.data.shape)
 
     @property
     def n_frames(self) -> int:

@@ -202,7 +202,8 @@ class FieldOfView:
         """Height of the image, µm."""
         return self.ny * self.pixel_size_um
 
-    def to_image(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def to_image(self, x: np.ndarray | pd.Series, y: np.ndarray | pd.Series
+                 ) -> tuple[np.ndarray, np.ndarray]:
         """Simulation µm → image µm (periodic images placed nearest the field of view).
 
         Parameters
@@ -225,7 +226,8 @@ class FieldOfView:
             v = np.mod(v + mv, H) - mv
         return u, v
 
-    def delta(self, dx: np.ndarray, dy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def delta(self, dx: np.ndarray | pd.Series, dy: np.ndarray | pd.Series
+              ) -> tuple[np.ndarray, np.ndarray]:
         """Minimum-image displacement on the periodic domain (unchanged if not periodic).
 
         Parameters

@@ -89,7 +89,7 @@ def tube_force_pN(*, kappa_kT: float, tension_pN_per_um: float) -> float:
     return float(2 * np.pi * np.sqrt(2.0 * kappa_kT * KT_PN_UM * tension_pN_per_um))
 
 
-def swelling_energy_closed_form(a, kappa_ratio):
+def swelling_energy_closed_form(a, kappa_ratio) -> np.ndarray:
     """Closed-form energy change ΔE/κ of swelling a domain into a sphere (negative: a bulge wins).
 
     Parameters
@@ -116,7 +116,8 @@ def swelling_energy_closed_form(a, kappa_ratio):
 
 
 def swelling_diameter_closed_form_um(domain_area_um2, *, kappa_ratio, kappa_kT: float = 20.0,
-                                     tension_pN_per_um: float = 10.0):
+                                     tension_pN_per_um: float = 10.0
+                                     ) -> tuple[np.ndarray, np.ndarray]:
     """The closed-form estimate: a sphere of the domain's area where ΔE < 0, else the tube.
 
     Parameters

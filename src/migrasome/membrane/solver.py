@@ -90,7 +90,8 @@ def lbfgs(fun, x0, *, gtol=1e-8, max_iter=20000, memory=20, trace=None) -> Lbfgs
         raise ValueError("the starting shape is infeasible (a radius is not positive)")
     trace = [] if trace is None else trace
     trace.append(float(f))
-    ss, ys = [], []
+    ss: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
     step0 = min(1.0, 1.0 / max(np.max(np.abs(g)), 1e-300))
     stall = 0
     for it in range(1, max_iter + 1):

@@ -16,7 +16,7 @@ __all__ = ["swelling_diameter_um"]
 
 
 def swelling_diameter_um(domain_area_um2, *, kappa_ratio, kappa_kT: float = 20.0,
-                         tension_pN_per_um: float = 10.0):
+                         tension_pN_per_um: float = 10.0) -> tuple[np.ndarray, np.ndarray]:
     """Diameter of the swelling that a stiff domain makes on a tube, and whether it is stable.
 
     Interpolates the solver's table over (A_p/r0², κ_p/κ_l) (infinite tube, no Gaussian

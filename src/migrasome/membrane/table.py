@@ -168,7 +168,8 @@ def load_swelling_table(path=None) -> dict:
     return t
 
 
-def lookup_swelling(a_r0sq, kappa_ratio, table=None):
+def lookup_swelling(a_r0sq, kappa_ratio,
+                    table=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Bilinear interpolation of the table in (log a, log ρ); vectorised, no Python loops.
 
     Parameters

@@ -488,7 +488,8 @@ def translate(pool, p, dt_min: float, rng, ledger: Ledger) -> None:
     pool["translated_protein_au"] = pool["translated_protein_au"] + k * p.protein_au_per_mrna
 
 
-def leak_signal(sites, species, rate_per_min: float, dt_min: float, ledger: Ledger):
+def leak_signal(sites, species, rate_per_min: float, dt_min: float,
+                ledger: Ledger) -> np.ndarray:
     """Signals leaking from released, intact migrasomes.
 
     Parameters

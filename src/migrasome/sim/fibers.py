@@ -81,7 +81,8 @@ def new_fiber_counts(cells, scenario, rng, dt: float, anchor_density: float) -> 
     return rng.poisson(lam)
 
 
-def create_fibers(fibers, cells, counts: np.ndarray, scenario, rng, t: float):
+def create_fibers(fibers, cells, counts: np.ndarray, scenario, rng, t: float
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Append the new fibres at random points along each cell's rear.
 
     A new fibre whose adhesion lies within ``scenario.fibers.join_distance_um`` of an attached

@@ -93,7 +93,7 @@ class MitochondriaModule:
     def __init__(self, shared):
         self.sh, self.frames = shared, []
 
-    def init(self, sim):
+    def init(self, sim) -> None:
         """Add this module's columns and state before the first step.
 
         Parameters
@@ -104,7 +104,7 @@ class MitochondriaModule:
         mt.add_columns(sim.cells, sim.sites, sim.scenario.mitochondria)
         self.n0 = len(sim.cells) * sim.scenario.mitochondria.n_per_cell
 
-    def step(self, sim):
+    def step(self, sim) -> None:
         """Advance this module by one engine step.
 
         Parameters
@@ -116,7 +116,7 @@ class MitochondriaModule:
                     self.sh.ledger)
         sim.cells["motility_factor"] = sim.cells["motility_factor"] * f
 
-    def record(self, sim, frame):
+    def record(self, sim, frame) -> None:
         """Record this module's state at a recorded frame.
 
         Parameters
@@ -134,7 +134,7 @@ class MitochondriaModule:
             "exported_cumulative": c["mito_exported"], "degraded_cumulative": c["mito_degraded"],
             "cccp_uM": sim.scenario.mitochondria.cccp_uM}))
 
-    def tables(self):
+    def tables(self) -> dict[str, pd.DataFrame]:
         """This module's tables for the Results.
 
         Returns
@@ -158,7 +158,7 @@ class CargoModule:
     def __init__(self, shared):
         self.sh = shared
 
-    def init(self, sim):
+    def init(self, sim) -> None:
         """Add this module's columns and state before the first step.
 
         Parameters
@@ -182,7 +182,7 @@ class CargoModule:
             out[s] = [look[ct] for ct in cell_types]
         return out
 
-    def fill_injected(self, sim, ids):
+    def fill_injected(self, sim, ids) -> None:
         """Injected migrasomes carry the donor type's cargo at their full size.
 
         Parameters
@@ -210,7 +210,7 @@ class CargoModule:
         for col in ("protein_au", "n_vesicles", "mrna_copies"):
             self.sh.ledger.add(f"{col}:injection->migrasome", s[col][rows])
 
-    def step(self, sim):
+    def step(self, sim) -> None:
         """Advance this module by one engine step.
 
         Parameters
@@ -247,7 +247,7 @@ class CargoModule:
         for _, pool in takers:
             cg.translate(pool, p, sim.dt_min, sim.rng, sh.ledger)
 
-    def record(self, sim, frame):
+    def record(self, sim, frame) -> None:
         """Record this module's state at a recorded frame.
 
         Parameters
@@ -259,7 +259,7 @@ class CargoModule:
         """
         pass
 
-    def tables(self):
+    def tables(self) -> dict[str, pd.DataFrame]:
         """This module's tables for the Results.
 
         Returns

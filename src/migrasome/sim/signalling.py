@@ -29,8 +29,9 @@ __all__ = ["make_recipients", "occupancy_gradient", "step_recipients", "converge
            "cluster_stats", "kv_failure_probability", "embryo_outcome", "wilson_ci",
            "inject_migrasomes"]
 
-RECIPIENT_COLUMNS = {"cell_type": object, "x_um": float, "y_um": float, "theta_rad": float,
-                     "radius_um": float, "speed_um_per_min": float}
+RECIPIENT_COLUMNS: dict[str, object] = {
+    "cell_type": object, "x_um": float, "y_um": float, "theta_rad": float, "radius_um": float,
+    "speed_um_per_min": float}
 
 
 def make_recipients(rp, rng, width_um: float, height_um: float) -> Pool:
@@ -69,7 +70,8 @@ def make_recipients(rp, rng, width_um: float, height_um: float) -> Pool:
     return pool
 
 
-def occupancy_gradient(f: Field, species: int, x_um, y_um, kd: float):
+def occupancy_gradient(f: Field, species: int, x_um, y_um,
+                       kd: float) -> tuple[np.ndarray, np.ndarray]:
     """Gradient of receptor occupancy ``c/(K+c)`` at points.
 
     Parameters
@@ -142,7 +144,8 @@ def step_recipients(pool: Pool, f: Field | None, rp, dt_min: float, rng, width_u
     pool["theta_rad"] = np.angle(np.exp(1j * th))
 
 
-def convergence_bias(x_um, y_um, cx: float, cy: float, strength: float, radius_um: float):
+def convergence_bias(x_um, y_um, cx: float, cy: float, strength: float,
+                     radius_um: float) -> tuple[np.ndarray, np.ndarray]:
     """Turning bias of producer cells towards a point, zero inside ``radius_um``.
 
     Parameters
@@ -370,7 +373,7 @@ class SignallingModule:
         self.sh, self.cargo = shared, cargo_module
         self.rec_frames, self.field_frames, self.injected = [], [], False
 
-    def init(self, sim):
+    def init(self, sim) -> None:
         """Add this module's columns and state before the first step.
 
         Parameters
@@ -401,7 +404,7 @@ class SignallingModule:
         for c in ("bias_x", "bias_y"):
             sim.cells.add_column(c, float, 0.0)
 
-    def step(self, sim):
+    def step(self, sim) -> None:
         """Advance this module by one engine step.
 
         Parameters
@@ -477,7 +480,7 @@ class SignallingModule:
         row.update(out)
         self.sh.embryo = row
 
-    def record(self, sim, frame):
+    def record(self, sim, frame) -> None:
         """Record this module's state at a recorded frame.
 
         Parameters
@@ -511,7 +514,7 @@ class SignallingModule:
                     "x_um": xx.ravel(), "y_um": yy.ravel(),
                     "concentration_au_per_um2": c[s].ravel()}))
 
-    def tables(self):
+    def tables(self) -> dict[str, pd.DataFrame]:
         """This module's tables for the Results.
 
         Returns
