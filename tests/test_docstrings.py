@@ -1,5 +1,4 @@
-"""Docstrings of the public API: numpydoc sections that name every parameter, and examples
-that run.
+"""Public docstrings are numpydoc, name every parameter, and their examples run.
 
 Public means a module's ``__all__`` (or, without one, every name without a leading
 underscore) restricted to what the module itself defines, plus the public methods and
@@ -18,8 +17,7 @@ import textwrap
 import warnings
 
 import pytest
-
-numpydoc_docscrape = pytest.importorskip("numpydoc.docscrape")
+from numpydoc import docscrape
 
 MODULES = [
     "migrasome.membrane",
@@ -110,7 +108,7 @@ def _own_doc(obj, kind) -> str:
 def _parse(doc: str):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        parsed = numpydoc_docscrape.NumpyDocString(doc)
+        parsed = docscrape.NumpyDocString(doc)
     return parsed, [str(w.message) for w in caught]
 
 
