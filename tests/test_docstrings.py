@@ -190,9 +190,12 @@ def test_public_docstring_is_numpydoc(qual, obj, kind):
         assert not unsourced, f"{qual}: fields without a source: {unsourced}"
         return
     params = _parameters(obj, kind)
-    if params:
-        missing = set(params) - _documented_names(parsed["Parameters"])
-        assert not missing, f"{qual}: Parameters section lacks {sorted(missing)}"
+    documented = _documented_names(parsed["Parameters"])
+    missing = set(params) - documented
+    assert not missing, f"{qual}: Parameters section lacks {sorted(missing)}"
+    if params or kind != "class":
+        stale = documented - set(params)
+        assert not stale, f"{qual}: Parameters section names {sorted(stale)}, not parameters"
     if kind != "class" and _returns_value(obj):
         assert parsed["Returns"], f"{qual} returns a value but has no Returns section"
 
