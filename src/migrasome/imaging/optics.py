@@ -163,7 +163,7 @@ def axial_sigma_um(wavelength_nm: float, numerical_aperture: float,
     Returns
     -------
     float
-        sigma_z, µm (``math.inf`` for wide-field).
+        Axial sigma_z, µm (``math.inf`` for wide-field).
 
     Raises
     ------

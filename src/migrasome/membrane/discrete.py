@@ -78,6 +78,7 @@ def make_mesh(n_domain: int = 80, n_tube: int = 60) -> Mesh:
     Returns
     -------
     Mesh
+        The domain and tube nodes.
 
     Raises
     ------
@@ -281,6 +282,7 @@ def geometry(psi, r_end, s_tube, mesh: Mesh, *, area) -> Geometry:
     Returns
     -------
     Geometry
+        Nodal arc length, radius, height and angle, in r0.
 
     Raises
     ------

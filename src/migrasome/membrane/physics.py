@@ -97,7 +97,7 @@ def swelling_energy_closed_form(a, kappa_ratio) -> np.ndarray:
     a : array_like
         Domain area A_p in units of r0² (a = A_p/r0²).
     kappa_ratio : array_like
-        ρ = κ_p/κ_l, domain over tube bending rigidity; broadcast against ``a``.
+        Rigidity ratio ρ = κ_p/κ_l, domain over tube; broadcast against ``a``.
 
     Returns
     -------
@@ -125,7 +125,7 @@ def swelling_diameter_closed_form_um(domain_area_um2, *, kappa_ratio, kappa_kT: 
     domain_area_um2 : array_like, shape (n_sites,)
         Area A_p of each domain, µm² (negative values are treated as 0).
     kappa_ratio : array_like or float
-        κ_p/κ_l, domain over tube bending rigidity, broadcast against ``domain_area_um2``.
+        Rigidity ratio κ_p/κ_l, domain over tube, broadcast against ``domain_area_um2``.
     kappa_kT : float
         Bending rigidity κ_l of the tube membrane, kT.
     tension_pN_per_um : float

@@ -71,6 +71,7 @@ def lbfgs(fun, x0, *, gtol=1e-8, max_iter=20000, memory=20, trace=None) -> Lbfgs
     Returns
     -------
     LbfgsResult
+        The last accepted point and why the iteration stopped.
 
     Raises
     ------
@@ -223,7 +224,7 @@ def relax(mesh: Mesh, *, area, kappa_ratio, gauss_jump=0.0, line_tension=0.0,
     area : float
         Domain area A_p, r0².
     kappa_ratio : float
-        κ_p/κ_l.
+        Rigidity ratio κ_p/κ_l.
     gauss_jump : float
         Δκ̄/κ_l at the domain boundary.
     line_tension : float
@@ -244,6 +245,7 @@ def relax(mesh: Mesh, *, area, kappa_ratio, gauss_jump=0.0, line_tension=0.0,
     Returns
     -------
     Relaxation
+        The relaxed shape, its energy (κ_l) and axial force (κ_l/r0).
 
     Examples
     --------

@@ -68,7 +68,7 @@ class TubeShape:
     tube_length_r0 : float or None
         Total length of a finite tube, r0 (``None`` for an infinite tube).
     kappa_ratio : float
-        κ_p/κ_l.
+        Rigidity ratio κ_p/κ_l.
     domain_area_r0sq : float
         Domain area A_p, r0².
     gaussian_jump : float
@@ -80,9 +80,9 @@ class TubeShape:
     energy_trace_kappa : list of float
         Objective after each accepted relaxation step (never increasing within a run), κ_l.
     r0_um : float or None
-        r0 in µm, for the physical forms.
+        The tube radius r0 in µm, for the physical forms.
     kappa_kT : float or None
-        κ_l in kT, for the physical forms.
+        Bending rigidity κ_l in kT, for the physical forms.
     """
 
     s_r0: np.ndarray
@@ -205,13 +205,13 @@ def solve_tube(kappa_ratio: float = 10.0, *, domain_area_r0sq: float | None = No
     Parameters
     ----------
     kappa_ratio : float
-        κ_p/κ_l, domain over tube bending rigidity (Huang et al. 2019 use 10). In (0, 1e4].
+        Rigidity ratio κ_p/κ_l, domain over tube (Huang et al. 2019 use 10). In (0, 1e4].
     domain_area_r0sq, domain_area_um2 : float
         Domain area A_p, in r0² or in µm² (give exactly one).
     kappa_kT : float
-        κ_l in kT; with ``tension_pN_per_um`` it sets r0 = √(κ_l/2σ) for the physical forms.
-        Default 20 kT (assumed: typical lipid bilayer; with 10 pN/µm it gives r0 ≈ 64 nm, the
-        ≈ 60 nm radius of retraction fibres, Huang et al. 2019).
+        Bending rigidity κ_l in kT; with ``tension_pN_per_um`` it sets r0 = √(κ_l/2σ) for
+        the physical forms. Default 20 kT (assumed: typical lipid bilayer; with 10 pN/µm it
+        gives r0 ≈ 64 nm, the ≈ 60 nm radius of retraction fibres, Huang et al. 2019).
     tension_pN_per_um : float
         Membrane tension σ, pN/µm. Default 10 (assumed, see ``kappa_kT``).
     gaussian_jump : float

@@ -129,6 +129,7 @@ def site_rates(scenario) -> SiteRates:
     Returns
     -------
     SiteRates
+        Targets and rates, derived once per run.
     """
     return SiteRates(scenario)
 

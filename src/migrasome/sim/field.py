@@ -121,7 +121,7 @@ class Field:
         Returns
         -------
         ndarray, shape (n_species,)
-            au.
+            Amount, au.
         """
         return self.amount.sum(axis=(1, 2))
 

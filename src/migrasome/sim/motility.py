@@ -56,7 +56,7 @@ def ecm_ligand(scenario) -> float:
     Returns
     -------
     float
-        c / (c + K), dimensionless in [0, 1); 0 on an uncoated dish.
+        Ligand density c / (c + K), dimensionless in [0, 1); 0 on an uncoated dish.
 
     Examples
     --------
