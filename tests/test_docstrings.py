@@ -2,8 +2,8 @@
 
 Public means a module's ``__all__`` (or, without one, every name without a leading
 underscore) restricted to what the module itself defines, plus the public methods and
-properties of those classes. Parameter sections (pydantic models) document their fields by
-each field's unit and source instead, so for them every field must carry a source.
+properties of those classes. The fields of a parameter section (a pydantic model) are its
+parameters, and each must also carry a source.
 """
 
 from __future__ import annotations
@@ -123,6 +123,8 @@ def _documented_names(section) -> set[str]:
 def _parameters(obj, kind) -> list[str]:
     """Parameter names a caller passes (self, cls and private fields left out)."""
     if kind == "class":
+        if _is_pydantic_model(obj):
+            return list(obj.model_fields)  # keyword arguments of the model
         if issubclass(obj, (enum.Enum, BaseException)) or "__init__" not in vars(obj):
             return []
         target = obj.__init__
@@ -188,7 +190,6 @@ def test_public_docstring_is_numpydoc(qual, obj, kind):
                      if not _is_pydantic_model(info.annotation)  # a nested section
                      and not (info.json_schema_extra or {}).get("source")]
         assert not unsourced, f"{qual}: fields without a source: {unsourced}"
-        return
     params = _parameters(obj, kind)
     documented = _documented_names(parsed["Parameters"])
     missing = set(params) - documented

@@ -14,8 +14,21 @@ ECM_TYPES = ("fibronectin", "laminin-511", "collagen-I", "collagen-IV", "uncoate
 class RunParams(Section):
     """The run and the dish: duration (h), time step and recording interval (min), size (µm).
 
-    Each field carries its unit and its source (a paper, or "assumed" with the reason); list
-    them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+    Each field's source (a paper, or "assumed" with the reason) sits beside its value and is
+    listed by :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+
+    Parameters
+    ----------
+    hours : float
+        Duration of the run, h.
+    dt_min : float
+        Time step, min.
+    record_every_min : float
+        Interval between recorded frames, min.
+    width_um : float
+        Width of the dish region simulated, µm.
+    height_um : float
+        Height of the dish region simulated, µm.
     """
 
     hours: float = param(12.0, "Wu 2017 J Cell Biol: migrasomes counted after ~12 h culture",
@@ -32,8 +45,33 @@ class RunParams(Section):
 class CellParams(Section):
     """The cells and how they migrate: number, size, speed, persistence, adhesion (MODEL.md §2).
 
-    Each field carries its unit and its source (a paper, or "assumed" with the reason); list
-    them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+    Each field's source (a paper, or "assumed" with the reason) sits beside its value and is
+    listed by :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+
+    Parameters
+    ----------
+    cell_type : str
+        Cell type name (selects cargo signals, uptake and chemotaxis rules).
+    n_cells : int
+        Number of cells.
+    radius_um : float
+        Cell radius, µm.
+    speed_um_per_min : float
+        Mean intrinsic speed at optimal adhesion, µm/min.
+    speed_cv : float
+        Cell-to-cell coefficient of variation of speed.
+    persistence_min : float
+        Persistence time of the random walk (1 / angular diffusion), min.
+    rear_width_um : float
+        Width of the rear of a cell moving straight, µm.
+    turn_narrowing_min : float
+        How strongly turning narrows the rear, w / (1 + |dθ/dt|·τ), min.
+    adhesion_optimum : float
+        Adhesiveness at which speed peaks (relative units).
+    nonspecific_adhesion : float
+        Adhesiveness without integrin–ECM pairs (relative units).
+    chemotaxis_gain : float
+        Turning per unit occupancy gradient for chemotactic cell types.
     """
 
     cell_type: str = param("NRK", "Wu 2017 J Cell Biol: NRK cells on fibronectin")
@@ -68,8 +106,17 @@ class CellParams(Section):
 class EcmParams(Section):
     """The ECM coating of the dish: protein, concentration (µg/ml), adsorption.
 
-    Each field carries its unit and its source (a paper, or "assumed" with the reason); list
-    them with :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+    Each field's source (a paper, or "assumed" with the reason) sits beside its value and is
+    listed by :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+
+    Parameters
+    ----------
+    coating : {"fibronectin", "laminin-511", "collagen-I", "collagen-IV", "uncoated"}
+        ECM protein coating the dish.
+    concentration_ug_per_ml : float
+        Coating concentration, µg/ml.
+    half_saturation_ug_per_ml : float
+        Concentration at which the adsorbed ligand is half-saturated, µg/ml.
 
     Examples
     --------
