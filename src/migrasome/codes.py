@@ -12,8 +12,16 @@ __all__ = ["Stage", "Fate", "SiteType", "labels"]
 
 
 class Stage(IntEnum):
-    """Where a site is in biogenesis (MODEL.md §4). ``ABORTED`` sites never became
-    migrasomes; ``GONE`` ones ended (broke down, ruptured or were taken up)."""
+    """Where a site is in biogenesis (MODEL.md §4).
+
+    ``ABORTED`` sites never became migrasomes; ``GONE`` ones ended (broke down, ruptured or
+    were taken up).
+
+    Examples
+    --------
+    >>> Stage.EXPANDING > Stage.MATURING, int(Stage.RELEASED)
+    (True, 4)
+    """
 
     ABORTED = -1
     NUCLEATING = 0
@@ -44,9 +52,21 @@ class SiteType(IntEnum):
 def labels(code: type[IntEnum]) -> dict[int, str]:
     """``{value: lower-case name}``, the labels written to the tables.
 
+    Parameters
+    ----------
+    code : type[IntEnum]
+        One of the code enums (:class:`Stage`, :class:`Fate`, :class:`SiteType`).
+
+    Returns
+    -------
+    dict of int to str
+        Each member's value and its lower-case name.
+
     Examples
     --------
     >>> labels(Fate)[2]
     'rupture'
+    >>> labels(SiteType)
+    {0: 'tip', 1: 'branch'}
     """
     return {int(m): m.name.lower() for m in code}

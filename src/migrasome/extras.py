@@ -1,4 +1,8 @@
-"""Optional dependencies: a clear message naming the extra to install when one is missing."""
+"""Optional dependencies: a clear message naming the extra to install when one is missing.
+
+Owns which modules each extra of ``pyproject.toml`` brings and the check that lazy imports
+of heavy dependencies go through.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,34 @@ EXTRAS = {"imaging": ("tifffile", "zarr"), "analysis": ("skimage", "skan", "tiff
 
 
 class MissingExtraError(ImportError):
-    """An optional dependency is not installed."""
+    """An optional dependency is not installed; the message names the extra to install."""
 
 
 def require(extra: str, *modules: str) -> None:
-    """Raise ``MissingExtraError`` unless ``modules`` (default: all of ``extra``) import."""
+    """Raise ``MissingExtraError`` unless ``modules`` (default: all of ``extra``) import.
+
+    Parameters
+    ----------
+    extra : str
+        The extra that brings them (``"imaging"``, ``"analysis"``).
+    *modules : str
+        Import names to check; none: every module of ``extra``.
+
+    Raises
+    ------
+    MissingExtraError
+        Naming the missing distributions and the ``pip install "migrasome[extra]"`` command.
+    KeyError
+        If no modules are given and ``extra`` is unknown.
+
+    Examples
+    --------
+    >>> require("imaging", "numpy")
+    >>> require("imaging", "no_such_module")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    migrasome.extras.MissingExtraError: this needs no_such_module, from the 'imaging' extra: ...
+    """
     missing = [m for m in (modules or EXTRAS[extra]) if find_spec(m) is None]
     if missing:
         names = {"skimage": "scikit-image"}

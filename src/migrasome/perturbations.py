@@ -19,8 +19,27 @@ __all__ = ["Perturbation", "PERTURBATIONS", "apply_perturbations", "list_perturb
 
 @dataclass(frozen=True)
 class Perturbation:
-    """A named change of scenario inputs: ``scale`` multiplies, ``set`` replaces; with a
-    ``dose_path`` it takes ``NAME:VALUE`` and writes the value there."""
+    """A named change of scenario inputs: ``scale`` multiplies, ``set`` replaces.
+
+    With a ``dose_path`` it takes ``NAME:VALUE`` and writes the value there.
+
+    Parameters
+    ----------
+    name : str
+        What users type (``"ITGA5-KD"``, ``"fibronectin"``).
+    description : str
+        One line, with the level or dose it stands for.
+    source : str
+        The paper the change comes from (and ``level assumed`` where the size is assumed).
+    scale : dict of str to float
+        Dotted scenario paths and the factor each is multiplied by.
+    set : dict of str to object
+        Dotted scenario paths and the value each is set to.
+    dose_path : str, optional
+        Where the value of ``NAME:VALUE`` is written.
+    dose_unit : str
+        Unit of that value (e.g. ``"µg/ml"``).
+    """
 
     name: str
     description: str
@@ -115,6 +134,19 @@ PERTURBATIONS: dict[str, Perturbation] = {p.name: p for p in _BUILTIN}
 
 
 def list_perturbations() -> dict[str, Perturbation]:
+    """Every named perturbation.
+
+    Returns
+    -------
+    dict of str to Perturbation
+        A copy of ``PERTURBATIONS``, by name.
+
+    Examples
+    --------
+    >>> p = list_perturbations()["ITGA5-KD"]
+    >>> p.scale
+    {'molecules.ITGA5': 0.5}
+    """
     return dict(PERTURBATIONS)
 
 
@@ -144,7 +176,34 @@ def _parse(spec: str) -> tuple[Perturbation, float | int | None]:
 
 
 def apply_perturbations(scenario: Scenario, names: list[str] | tuple[str, ...]) -> Scenario:
-    """A copy of ``scenario`` with the perturbations applied in order and recorded."""
+    """A copy of ``scenario`` with the perturbations applied in order and recorded.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario to change (not modified).
+    names : list of str, or str
+        Perturbation names (case-insensitive), each optionally ``NAME:VALUE`` for those with
+        a dose (value in the perturbation's ``dose_unit``).
+
+    Returns
+    -------
+    Scenario
+        Validated, with ``perturbations`` extended by ``names``.
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown name, a dose given to a perturbation that takes none, a dose that is
+        not a number, or a result outside a parameter's bounds.
+
+    Examples
+    --------
+    >>> from migrasome.scenario import Scenario
+    >>> s = apply_perturbations(Scenario(), ["ITGA5-KD", "fibronectin:20"])
+    >>> s.molecules.ITGA5, s.ecm.concentration_ug_per_ml, s.perturbations
+    (0.5, 20.0, ['ITGA5-KD', 'fibronectin:20'])
+    """
     if isinstance(names, str):
         names = [names]
     data = scenario.model_dump(mode="json")

@@ -37,7 +37,24 @@ SUMMARY_LABELS = {
 
 
 def steady_frames(frames: pd.Series) -> np.ndarray:
-    """The recorded frames in the second half of the run."""
+    """The recorded frames in the second half of the run.
+
+    Parameters
+    ----------
+    frames : Series of int
+        Frame numbers (repeats allowed).
+
+    Returns
+    -------
+    ndarray of int, shape (n_steady,)
+        The unique frames ≥ first + (last − first) / 2, sorted.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> steady_frames(pd.Series([0, 1, 2, 3, 4, 4])).tolist()
+    [2, 3, 4]
+    """
     f = np.unique(np.asarray(frames))
     if f.size == 0:
         return f
@@ -47,11 +64,26 @@ def steady_frames(frames: pd.Series) -> np.ndarray:
 def counts_over_time(results) -> pd.DataFrame:
     """Per recorded frame: migrasomes (attached, released), attached RFs and their length.
 
+    Migrasomes are counted from 0.5 µm (``MIN_MIGRASOME_DIAMETER_UM``) and only when made by
+    a cell of the run (``cell_id ≥ 0``).
+
+    Parameters
+    ----------
+    results : Results
+        Simulated or measured results (``tracks``, ``fiber_frames``, ``migrasome_frames``).
+
     Returns
     -------
     DataFrame
-        Columns ``frame, t_min, n_migrasomes, n_attached, n_released, n_fibers,
-        fiber_length_um``.
+        One row per frame; columns ``frame, t_min`` (min), ``n_migrasomes, n_attached,
+        n_released, n_fibers`` (counts) and ``fiber_length_um`` (total attached RF length, µm).
+
+    Examples
+    --------
+    >>> from migrasome.imaging.scene import synthetic_results
+    >>> counts = counts_over_time(synthetic_results())
+    >>> counts[["frame", "n_migrasomes", "n_fibers"]].iloc[0].tolist()
+    [0, 9, 9]
     """
     mf = results.migrasome_frames
     ff = results.fiber_frames
@@ -78,21 +110,33 @@ def counts_over_time(results) -> pd.DataFrame:
 def summarize(results) -> pd.Series:
     """The headline read-outs of a Results.
 
+    Parameters
+    ----------
+    results : Results
+        Simulated or measured results (the schema tables).
+
     Returns
     -------
     Series
         ``n_cells``; ``migrasomes_per_cell`` (migrasomes ≥ 0.5 µm present per cell in a
         snapshot, on RFs or released, as counted in an image of the dish);
         ``attached_migrasomes_per_cell`` (still on its RFs);
-        ``migrasomes_per_100um_rf`` (attached ones per RF length);
+        ``migrasomes_per_100um_rf`` (attached ones per 100 µm of RF);
         ``migrasomes_formed_per_cell`` (all that reached 0.5 µm during the run);
-        ``median_diameter_um`` (of the largest size each reached);
-        ``median_growth_min`` (growth onset to full size);
-        ``median_nucleation_to_full_min`` (integrin-α5 punctum to full size);
-        ``median_lifetime_min`` (growth onset to breakdown, among those that broke down);
-        ``rf_count_per_cell`` and
-        ``rf_length_per_cell_um`` (attached RFs, snapshot); ``released_fraction`` (of the
-        migrasomes formed, the fraction released by RF breakage); ``mean_speed_um_per_min``.
+        ``median_diameter_um`` (µm, of the largest size each reached);
+        ``median_growth_min`` (min, growth onset to full size);
+        ``median_nucleation_to_full_min`` (min, integrin-α5 punctum to full size);
+        ``median_lifetime_min`` (min, growth onset to breakdown, among those that broke down); ``rf_count_per_cell`` and
+        ``rf_length_per_cell_um`` (µm; attached RFs, snapshot); ``released_fraction`` (of the
+        migrasomes formed, the fraction released by RF breakage); ``mean_speed_um_per_min``
+        (µm/min). Snapshot values are means over the second half of the recorded frames.
+
+    Examples
+    --------
+    >>> from migrasome.imaging.scene import synthetic_results
+    >>> s = summarize(synthetic_results(n_cells=3, fibers_per_cell=3))
+    >>> s[["n_cells", "migrasomes_per_cell", "median_diameter_um"]].tolist()
+    [3.0, 3.0, 1.2]
     """
     cells = results.cells
     n_cells = max(len(cells), 1)
@@ -126,8 +170,10 @@ def summarize(results) -> pd.Series:
 
 
 def counted_migrasomes(results) -> pd.DataFrame:
-    """The migrasomes the read-outs count: made by a cell (not injected) and at least
-    ``MIN_MIGRASOME_DIAMETER_UM`` at their largest.
+    """The migrasomes the read-outs count.
+
+    Made by a cell (not injected) and at least ``MIN_MIGRASOME_DIAMETER_UM`` at their
+    largest.
 
     Parameters
     ----------

@@ -87,7 +87,28 @@ MIN_MIGRASOME_DIAMETER_UM = 0.5
 
 
 def empty_table(name: str) -> pd.DataFrame:
-    """An empty table with the columns and dtypes of ``SCHEMA[name]``."""
+    """An empty table with the columns and dtypes of ``SCHEMA[name]``.
+
+    Parameters
+    ----------
+    name : str
+        A key of ``SCHEMA`` (``"cells"``, ``"tracks"``, ...).
+
+    Returns
+    -------
+    DataFrame
+        No rows; the required columns with their dtypes.
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is not a table of the schema.
+
+    Examples
+    --------
+    >>> empty_table("cells").dtypes.astype(str).to_dict()
+    {'cell_id': 'int64', 'cell_type': 'object', 'radius_um': 'float64'}
+    """
     cols = SCHEMA[name]
     return pd.DataFrame({c: pd.Series(dtype=d) for c, d in cols.items()})
 
@@ -95,10 +116,30 @@ def empty_table(name: str) -> pd.DataFrame:
 def validate_table(name: str, df: pd.DataFrame) -> pd.DataFrame:
     """Check that ``df`` carries the columns of ``SCHEMA[name]`` and cast them.
 
+    Parameters
+    ----------
+    name : str
+        Table name; a name outside ``SCHEMA`` is returned unchecked.
+    df : DataFrame
+        The table.
+
+    Returns
+    -------
+    DataFrame
+        A copy with the required columns cast to their schema dtypes (extra columns kept).
+
     Raises
     ------
     ValueError
         Naming the table and the missing columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> validate_table("cells", pd.DataFrame({"cell_id": [1]}))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    ValueError: table 'cells' lacks columns ['cell_type', 'radius_um']; required: ...
     """
     if name not in SCHEMA:
         return df

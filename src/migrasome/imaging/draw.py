@@ -28,9 +28,18 @@ class Canvas:
     Parameters
     ----------
     ny, nx : int
-        Image shape.
+        Image shape, pixels.
     wrap : bool
         Wrap pixel indices around (periodic field of view) instead of dropping them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> c = Canvas(4, 4)
+    >>> c.add(np.array([0, 0, 9]), np.array([1, 1, 0]), np.array([2.0, 3.0, 7.0]))
+    >>> img = c.image()
+    >>> float(img[0, 1]), float(img.sum())  # the pixel in row 9 is outside: dropped
+    (5.0, 5.0)
     """
 
     def __init__(self, ny: int, nx: int, wrap: bool = False) -> None:
@@ -39,6 +48,15 @@ class Canvas:
         self._val: list[np.ndarray] = []
 
     def add(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
+        """Add photons at pixels (dropped outside the image unless ``wrap``).
+
+        Parameters
+        ----------
+        rows, cols : ndarray of int, shape (n,)
+            Pixel indices.
+        values : ndarray, shape (n,)
+            Expected photons at each.
+        """
         ny, nx = self.ny, self.nx
         rows, cols = rows.astype(np.int32, copy=False), cols.astype(np.int32, copy=False)
         if self.wrap:
@@ -53,7 +71,13 @@ class Canvas:
         self._val.append(values)
 
     def image(self) -> np.ndarray:
-        """The summed image, shape (ny, nx), float64."""
+        """The summed image.
+
+        Returns
+        -------
+        ndarray, shape (ny, nx)
+            Expected photons per pixel, float64.
+        """
         n = self.ny * self.nx
         if not self._idx:
             return np.zeros((self.ny, self.nx))
@@ -89,14 +113,20 @@ def add_cells(img: Canvas, x_um: np.ndarray, y_um: np.ndarray, polarity_rad: np.
     ----------
     img : Canvas
         Collects expected photons per pixel.
-    x_um, y_um, polarity_rad, radius_um : ndarray, shape (N,)
-        Centres (image µm), direction of motion (rad), radius of the equal-area disk (µm).
+    x_um, y_um : ndarray, shape (n_cells,)
+        Centres, image µm.
+    polarity_rad : ndarray, shape (n_cells,)
+        Direction of motion, rad (the ellipse's major axis).
+    radius_um : ndarray, shape (n_cells,)
+        Radius of the equal-area disk, µm.
     photons_per_um2 : float
         Brightness of the thin edge of the cell, photons per µm² of footprint.
-    aspect : float or ndarray
-        Major/minor axis ratio (area kept at pi r²). 1.3: assumed, a polarised fibroblast.
+    pixel_size_um : float
+        Pixel size, µm.
+    aspect : float or ndarray, shape (n_cells,)
+        Major/minor axis ratio (area kept at π r²). 1.3: assumed, a polarised fibroblast.
     edge_um : float
-        Width of the linear ramp at the rim (the lamella thins out), assumed 1 µm.
+        Width of the linear ramp at the rim (the lamella thins out), µm; assumed 1 µm.
     dome : float
         Extra brightness at the centre relative to the edge, profile ``sqrt(1 - q²)``
         (assumed: the body thickens towards the nucleus, and a membrane label projects more
@@ -142,16 +172,29 @@ def add_lines(img: Canvas, x0_um: np.ndarray, y0_um: np.ndarray, x1_um: np.ndarr
 
     Parameters
     ----------
-    x0_um, y0_um, x1_um, y1_um : ndarray, shape (N,)
+    img : Canvas
+        Collects expected photons per pixel.
+    x0_um, y0_um, x1_um, y1_um : ndarray, shape (n_lines,)
         End points, image µm (already unwrapped: the segment is the straight one between).
-    photons_per_um : float or ndarray (N,)
+    photons_per_um : float or ndarray, shape (n_lines,)
         Photons per µm of line.
+    pixel_size_um : float
+        Pixel size, µm.
 
     Notes
     -----
     The image is unblurred: blur it with the PSF afterwards. Bilinear weights of points
     spaced ``px / 2`` sum to a constant along the line (no beading); splatting adds a small
     blur (variance ≤ px²/4 per axis, px²/6 on average), standing in for the pixel's area.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> c = Canvas(20, 20)
+    >>> add_lines(c, np.array([2.0]), np.array([5.0]), np.array([8.0]), np.array([5.0]),
+    ...           100.0, 0.5)
+    >>> round(float(c.image().sum()), 6)  # 6 µm at 100 photons/µm
+    600.0
     """
     n = np.size(x0_um)
     if n == 0:
@@ -183,13 +226,19 @@ def add_migrasomes(img: Canvas, x_um: np.ndarray, y_um: np.ndarray,
 
     Parameters
     ----------
-    x_um, y_um, diameter_um : ndarray, shape (N,)
-        Centres (image µm) and true diameters (µm).
-    photons : ndarray, shape (N,)
+    img : Canvas
+        Collects expected photons per pixel.
+    x_um, y_um : ndarray, shape (n_migrasomes,)
+        Centres, image µm.
+    diameter_um : ndarray, shape (n_migrasomes,)
+        True diameters, µm.
+    photons : ndarray, shape (n_migrasomes,)
         Photons each would give with its whole shell in focus; the optical section keeps
         ``profile.detected_fraction(d)`` of them.
     profile : ShellProfile
         Built with the PSF sigma combined with the pixel box (``px / sqrt(12)``).
+    pixel_size_um : float
+        Pixel size, µm.
 
     Notes
     -----

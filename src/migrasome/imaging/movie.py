@@ -1,4 +1,9 @@
-"""Movie: a fluorescence time-lapse in memory, with its calibration and (optional) truth."""
+"""Movie: a fluorescence time-lapse in memory, with its calibration and (optional) truth.
+
+Owns the in-memory form of a movie that the renderer makes, the readers return and the
+analysis reads: pixel data (T, C, Y, X), pixel size, frame interval, channel names and the
+ground truth of a rendered movie.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ __all__ = ["Movie"]
 class Movie:
     """A time-lapse movie and how to read it in physical units.
 
-    Attributes
+    Parameters
     ----------
     data : ndarray, shape (T, C, Y, X)
         Pixel values; ``uint16`` camera counts (ADU) for rendered movies, the file's dtype for
@@ -26,9 +31,10 @@ class Movie:
     frame_interval_min : float or None
         Time between frames, minutes; None when the file does not say and none was given.
     channel_names : tuple of str, length C
+        Names of the channels.
     origin_um : tuple of float
         (x0, y0): where the image's corner (the outer edge of pixel (0, 0)) lies in the
-        coordinates of the simulation it came from; (0, 0) for real movies.
+        coordinates of the simulation it came from, µm; (0, 0) for real movies.
     truth : Results or None
         The ground truth cropped to the field of view, in image µm: pixel (row i, column j)
         has its centre at ``x = (j + 0.5) * pixel_size_um``, ``y = (i + 0.5) * pixel_size_um``.
@@ -36,6 +42,21 @@ class Movie:
         movies.
     metadata : dict
         Optics, camera, seed, SNR and anything else worth keeping (JSON-serialisable).
+
+    Raises
+    ------
+    ValueError
+        If ``data`` is not 4-D or is empty, ``pixel_size_um`` or ``frame_interval_min`` is not
+        positive, or the channel names do not match the channels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = Movie(np.zeros((3, 1, 8, 10), np.uint16), pixel_size_um=0.2, frame_interval_min=5.0)
+    >>> m.shape, m.width_um, m.times_min().tolist()
+    ((3, 1, 8, 10), 2.0, [0.0, 5.0, 10.0])
+    >>> m.channel("channel 0").shape
+    (3, 8, 10)
     """
 
     data: np.ndarray
@@ -65,10 +86,11 @@ class Movie:
     @property
     def shape(self) -> tuple[int, int, int, int]:
         """(T, C, Y, X)."""
-        return tuple(self.data.shape)  # type: ignore[return-value]
+        return tuple(self.data.shape)
 
     @property
     def n_frames(self) -> int:
+        """Number of frames T."""
         return int(self.data.shape[0])
 
     @property
@@ -82,12 +104,34 @@ class Movie:
         return self.data.shape[2] * self.pixel_size_um
 
     def times_min(self) -> np.ndarray:
-        """Time of each frame from the first, minutes, shape (T,); NaN if interval unknown."""
+        """Time of each frame from the first.
+
+        Returns
+        -------
+        ndarray, shape (T,)
+            Minutes; NaN if the frame interval is unknown.
+        """
         dt = np.nan if self.frame_interval_min is None else self.frame_interval_min
         return np.arange(self.n_frames) * dt
 
     def channel(self, name_or_index: str | int) -> np.ndarray:
-        """One channel as a (T, Y, X) array (a view)."""
+        """One channel as a (T, Y, X) array (a view).
+
+        Parameters
+        ----------
+        name_or_index : str or int
+            Channel name or index.
+
+        Returns
+        -------
+        ndarray, shape (T, Y, X)
+            A view of ``data``.
+
+        Raises
+        ------
+        ValueError
+            If the name is not one of ``channel_names``.
+        """
         if isinstance(name_or_index, str):
             if name_or_index not in self.channel_names:
                 raise ValueError(f"channel {name_or_index!r} not in {self.channel_names}")

@@ -1,9 +1,11 @@
 """Scenes to render: a small synthetic ground truth, frame selection, field-of-view mapping.
 
-``synthetic_results`` builds a schema-complete :class:`~migrasome.Results` by hand — a few
-cells moving in straight lines, each trailing straight retraction fibres (RFs) with migrasomes
-of chosen diameters on them — for tests, benchmarks and for checking an analysis against a
-scene whose truth is obvious.
+Owns what a movie shows of a simulation: which frames, which rectangle and how simulation
+coordinates map into image µm, and the ground truth cropped to it. ``synthetic_results``
+builds a schema-complete :class:`~migrasome.Results` by hand — a few cells moving in straight
+lines, each trailing straight retraction fibres (RFs) with migrasomes of chosen diameters on
+them — for tests, benchmarks and for checking an analysis against a scene whose truth is
+obvious.
 """
 
 from __future__ import annotations
@@ -44,13 +46,22 @@ def synthetic_results(
 
     Parameters
     ----------
-    n_cells, n_frames, fibers_per_cell : int
+    n_cells : int
+        Number of cells (≥ 0).
     width_um, height_um : float
         Domain size, µm (periodic).
+    n_frames : int
+        Recorded frames (≥ 1).
     frame_interval_min : float
         Time between recorded frames, min.
-    cell_radius_um, speed_um_per_min, fiber_length_um : float
-        Cell radius; cell speed; RF length at frame 0.
+    cell_radius_um : float
+        Cell radius, µm.
+    speed_um_per_min : float
+        Cell speed, µm/min.
+    fibers_per_cell : int
+        RFs per cell (≥ 0).
+    fiber_length_um : float
+        RF length at frame 0, µm.
     migrasome_diameters_um : sequence of float
         Diameters, µm, given to the migrasomes in turn.
     grow : bool
@@ -63,7 +74,21 @@ def synthetic_results(
     -------
     Results
         Tables ``cells, tracks, fibers, fiber_frames, migrasomes, migrasome_frames``;
-        metadata ``source="synthetic"``, ``width_um``, ``height_um``, ``frame_interval_min``.
+        metadata ``source="synthetic"``, ``width_um``, ``height_um``, ``frame_interval_min``,
+        ``boundary="periodic"``.
+
+    Raises
+    ------
+    ValueError
+        If ``n_cells`` or ``fibers_per_cell`` is negative or ``n_frames`` < 1.
+
+    Examples
+    --------
+    >>> res = synthetic_results(n_cells=3, n_frames=5, fibers_per_cell=3)
+    >>> len(res.migrasomes), len(res.migrasome_frames)
+    (9, 45)
+    >>> sorted(res.migrasomes["max_diameter_um"].unique().tolist())
+    [0.8, 1.2, 2.0]
     """
     if n_cells < 0 or n_frames < 1 or fibers_per_cell < 0:
         raise ValueError("n_cells >= 0, n_frames >= 1 and fibers_per_cell >= 0 are required")
@@ -136,17 +161,27 @@ def synthetic_results(
 class FieldOfView:
     """The imaged rectangle and how simulation coordinates map into it.
 
-    Attributes
+    Parameters
     ----------
     x0_um, y0_um : float
-        Corner of the image in simulation coordinates.
+        Corner of the image in simulation coordinates, µm.
     nx, ny : int
         Pixels across and down.
     pixel_size_um : float
+        Side of a pixel, µm.
     domain_um : (float, float) or None
-        (width, height) of the periodic domain; None if not periodic.
+        (width, height) of the periodic domain, µm; None if not periodic.
     wrap : bool
         The image covers the whole periodic domain: pixel indices wrap around.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fov = FieldOfView(10.0, 0.0, 100, 50, 0.5, (80.0, 80.0), False)
+    >>> fov.width_um, fov.height_um
+    (50.0, 25.0)
+    >>> fov.delta(np.array([70.0]), np.array([0.0]))[0].tolist()  # minimum image
+    [-10.0]
     """
 
     x0_um: float
@@ -159,14 +194,28 @@ class FieldOfView:
 
     @property
     def width_um(self) -> float:
+        """Width of the image, µm."""
         return self.nx * self.pixel_size_um
 
     @property
     def height_um(self) -> float:
+        """Height of the image, µm."""
         return self.ny * self.pixel_size_um
 
-    def to_image(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Simulation µm → image µm (periodic images placed nearest the field of view)."""
+    def to_image(self, x: np.ndarray | pd.Series, y: np.ndarray | pd.Series
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """Simulation µm → image µm (periodic images placed nearest the field of view).
+
+        Parameters
+        ----------
+        x, y : ndarray, shape (n,)
+            Simulation coordinates, µm.
+
+        Returns
+        -------
+        u, v : ndarray, shape (n,)
+            Image coordinates, µm (0 at the image's outer corner).
+        """
         u = np.asarray(x, float) - self.x0_um
         v = np.asarray(y, float) - self.y0_um
         if self.domain_um is not None:
@@ -177,8 +226,20 @@ class FieldOfView:
             v = np.mod(v + mv, H) - mv
         return u, v
 
-    def delta(self, dx: np.ndarray, dy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Minimum-image displacement on the periodic domain (unchanged if not periodic)."""
+    def delta(self, dx: np.ndarray | pd.Series, dy: np.ndarray | pd.Series
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """Minimum-image displacement on the periodic domain (unchanged if not periodic).
+
+        Parameters
+        ----------
+        dx, dy : ndarray, shape (n,)
+            Displacements, µm.
+
+        Returns
+        -------
+        dx, dy : ndarray, shape (n,)
+            Displacements folded into [−W/2, W/2) × [−H/2, H/2), µm.
+        """
         dx, dy = np.asarray(dx, float), np.asarray(dy, float)
         if self.domain_um is not None:
             W, H = self.domain_um
@@ -190,6 +251,15 @@ class FieldOfView:
 def select_frames(results: Results, frame_interval_min: float | None
                   ) -> tuple[np.ndarray, np.ndarray, float]:
     """The recorded frames a movie shows.
+
+    Parameters
+    ----------
+    results : Results
+        A simulation's (or synthetic) results with ``tracks``, ``fiber_frames`` or
+        ``migrasome_frames``.
+    frame_interval_min : float or None
+        Movie frame interval, min; a whole multiple of the recorded interval. None: every
+        recorded frame.
 
     Returns
     -------
@@ -205,6 +275,13 @@ def select_frames(results: Results, frame_interval_min: float | None
     ValueError
         If nothing was recorded, or ``frame_interval_min`` is not a whole multiple of the
         recorded interval.
+
+    Examples
+    --------
+    >>> res = synthetic_results(n_frames=5, frame_interval_min=2.0)
+    >>> frames, times, dt = select_frames(res, 4.0)
+    >>> frames.tolist(), times.tolist(), dt
+    ([0, 2, 4], [0.0, 4.0, 8.0], 4.0)
     """
     parts = [results.tables[n][["frame", "t_min"]] for n in
              ("tracks", "fiber_frames", "migrasome_frames") if n in results.tables]
@@ -255,6 +332,35 @@ def crop_truth(results: Results, fov: FieldOfView, frames: np.ndarray, times: np
     radius) overlaps it, an RF when its segment crosses it, a migrasome when its centre is in
     it. ``frame`` becomes the movie frame, times become minutes from the first frame, and the
     simulation frame is kept as ``sim_frame``.
+
+    Parameters
+    ----------
+    results : Results
+        The simulation's results.
+    fov : FieldOfView
+        The imaged rectangle.
+    frames : ndarray of int, shape (T,)
+        Simulation frames shown (from :func:`select_frames`).
+    times : ndarray, shape (T,)
+        Their times, min.
+    interval : float
+        Movie frame interval, min.
+    extra_metadata : dict, optional
+        Merged into the truth's metadata.
+
+    Returns
+    -------
+    Results
+        The cropped tables; metadata ``source="render-truth"``, ``width_um``, ``height_um``,
+        ``origin_um``, ``t0_min``, ``sim_frames``.
+
+    Examples
+    --------
+    >>> res = synthetic_results()
+    >>> fov = FieldOfView(0.0, 0.0, 160, 160, 0.5, (80.0, 80.0), True)
+    >>> truth = crop_truth(res, fov, *select_frames(res, None))
+    >>> len(truth.migrasomes), truth.metadata["source"]
+    (9, 'render-truth')
     """
     t0 = float(times[0])
     fmap = pd.Series(np.arange(frames.size), index=frames)

@@ -1,8 +1,11 @@
 """Membrane mechanics of a retraction fibre carrying a stiff tetraspanin domain (MODEL.md §7).
 
-``solve_tube`` relaxes the axisymmetric Helfrich shape of a tube with a domain;
-``swelling_diameter_um`` is the interface the simulation's expansion step calls (it
-interpolates a table of ``solve_tube`` results, see ``membrane.table``).
+Owns the physics of RF membranes: ``solve_tube`` relaxes the axisymmetric Helfrich shape of
+a tube with a domain; ``swelling_diameter_um`` is the interface the simulation's expansion
+step calls (it interpolates a table of ``solve_tube`` results, see ``membrane.table``).
+Layers import downward only: ``physics`` (constants, closed forms) and ``discrete`` (the
+energy) at the bottom, then ``solver`` (relaxation), ``tube`` (``solve_tube``), ``table`` and
+``swelling``.
 """
 
 from .physics import (

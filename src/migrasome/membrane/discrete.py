@@ -33,21 +33,32 @@ F0 = 2.0 * np.pi
 
 @dataclass(frozen=True)
 class Mesh:
-    """Reference nodes of the half meridian: domain u ∈ [0, 1], tube v ∈ [0, 1]."""
+    """Reference nodes of the half meridian: domain u ∈ [0, 1], tube v ∈ [0, 1].
+
+    Parameters
+    ----------
+    u : ndarray, shape (n_domain + 1,)
+        Domain nodes, 0 (equator) … 1 (domain boundary), dimensionless.
+    v : ndarray, shape (n_tube + 1,)
+        Tube nodes, 0 (domain boundary) … 1 (far end), dimensionless.
+    """
 
     u: np.ndarray  # domain nodes, 0 (equator) … 1 (domain boundary)
     v: np.ndarray  # tube nodes, 0 (domain boundary) … 1 (far end)
 
     @property
     def n_domain(self) -> int:
+        """Number of segments on the domain."""
         return len(self.u) - 1
 
     @property
     def n_tube(self) -> int:
+        """Number of segments on the tube."""
         return len(self.v) - 1
 
     @property
     def n_seg(self) -> int:
+        """Number of segments of the half meridian (domain + tube)."""
         return self.n_domain + self.n_tube
 
 
@@ -56,6 +67,29 @@ def make_mesh(n_domain: int = 80, n_tube: int = 60) -> Mesh:
 
     The domain uses u = (t + sin(πt/2))/2 (spacing at the boundary ≈ ½ the mean), the tube
     v = 1 − cos(πt/2) blended with uniform spacing (fine at the boundary, coarse far out).
+
+    Parameters
+    ----------
+    n_domain : int
+        Segments on the domain (≥ 4).
+    n_tube : int
+        Segments on the tube (≥ 4).
+
+    Returns
+    -------
+    Mesh
+        The domain and tube nodes.
+
+    Raises
+    ------
+    ValueError
+        If either count is below 4.
+
+    Examples
+    --------
+    >>> m = make_mesh(8, 6)
+    >>> m.n_seg, float(m.u[-1]), float(m.v[-1])
+    (14, 1.0, 1.0)
     """
     if n_domain < 4 or n_tube < 4:
         raise ValueError(f"n_domain={n_domain} and n_tube={n_tube} must both be ≥ 4")
@@ -69,7 +103,23 @@ def make_mesh(n_domain: int = 80, n_tube: int = 60) -> Mesh:
 
 @dataclass
 class Geometry:
-    """Nodal shape of a half meridian (from the equator outwards) in units of r0."""
+    """Nodal shape of a half meridian (from the equator outwards) in units of r0.
+
+    Parameters
+    ----------
+    s : ndarray, shape (n_seg + 1,)
+        Arc length from the equator, r0.
+    r : ndarray, shape (n_seg + 1,)
+        Radius, r0.
+    z : ndarray, shape (n_seg + 1,)
+        Axial position, r0 (0 at the equator).
+    psi : ndarray, shape (n_seg + 1,)
+        Tangent angle against the axis, rad.
+    s_domain : float
+        Arc length of the domain part, r0.
+    s_tube : float
+        Arc length of the tube part, r0.
+    """
 
     s: np.ndarray
     r: np.ndarray
@@ -113,12 +163,13 @@ def energy_and_gradient(psi, r_end, s_tube, mesh: Mesh, *, area, kappa, gauss_ju
     Parameters
     ----------
     psi : ndarray, shape (n_seg + 1,)
-        Tangent angle at the nodes, equator first.
+        Tangent angle at the nodes, rad, equator first.
     r_end : float
         Radius at the far end of the tube, r0.
     s_tube : float
         Arc length of the tube part of the half meridian, r0.
     mesh : Mesh
+        Reference nodes (``mesh.n_seg`` segments).
     area : float
         Domain area A_p of the full shape, r0².
     kappa : tuple(float, float)
@@ -131,15 +182,28 @@ def energy_and_gradient(psi, r_end, s_tube, mesh: Mesh, *, area, kappa, gauss_ju
         Axial force whose work −f·L is counted, κ_l/r0.
     z_target, mult, penalty : float
         Fixed-length mode: augmented-Lagrangian term mult·(L − L*) + penalty/2·(L − L*)²
-        on the full length L (= 2 z_end), with L* = 2 z_target.
+        on the full length L (= 2 z_end), with L* = 2 z_target (r0; ``None``: off).
     parts : bool
         Return a dict of energy parts instead of the gradient.
 
     Returns
     -------
     energy : float
-        ``inf`` for an infeasible shape (non-positive radius, no domain arc length).
-    grad : tuple (g_psi, g_r_end, g_s_tube) or dict of parts
+        Energy in κ_l; ``inf`` for an infeasible shape (non-positive radius, no domain arc
+        length).
+    grad : tuple (g_psi, g_r_end, g_s_tube) or dict
+        ``g_psi`` ndarray, shape (n_seg + 1,), and two floats: the gradient of ``energy``. With
+        ``parts=True`` a dict ``bending, tension, force_work, gaussian, line`` (κ_l),
+        ``length`` (L, r0), ``r_b`` (radius at the domain boundary, r0), ``s_domain`` (r0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = make_mesh(8, 8)
+    >>> e, (g_psi, g_r, g_s) = energy_and_gradient(np.zeros(m.n_seg + 1), 1.0, 20.0, m,
+    ...                                            area=50.0, kappa=(10.0, 1.0))
+    >>> bool(np.isfinite(e)), g_psi.shape
+    (True, (17,))
     """
     alpha = area / (4.0 * np.pi)
     f = _forward(psi, r_end, s_tube, mesh, alpha)
@@ -200,7 +264,31 @@ def energy_and_gradient(psi, r_end, s_tube, mesh: Mesh, *, area, kappa, gauss_ju
 
 
 def geometry(psi, r_end, s_tube, mesh: Mesh, *, area) -> Geometry:
-    """Nodal s, r, z of the half meridian (equator at s = z = 0)."""
+    """Nodal s, r, z of the half meridian (equator at s = z = 0).
+
+    Parameters
+    ----------
+    psi : ndarray, shape (n_seg + 1,)
+        Tangent angle at the nodes, rad.
+    r_end : float
+        Radius at the far end of the tube, r0.
+    s_tube : float
+        Arc length of the tube part, r0.
+    mesh : Mesh
+        Reference nodes.
+    area : float
+        Domain area A_p of the full shape, r0².
+
+    Returns
+    -------
+    Geometry
+        Nodal arc length, radius, height and angle, in r0.
+
+    Raises
+    ------
+    ValueError
+        If the shape is infeasible (a radius is not positive).
+    """
     f = _forward(psi, r_end, s_tube, mesh, area / (4.0 * np.pi))
     if f is None:
         raise ValueError("infeasible shape: a radius is not positive")
@@ -218,6 +306,29 @@ def bending_energy_meridian(psi, s, *, r_start=0.0, kappa=1.0) -> float:
     r is integrated from ``r_start`` at s[0] with the midpoint rule, each segment's energy
     taken at its midpoint, exactly as in :func:`energy_and_gradient`. Used to check the
     scheme against closed surfaces (a sphere: 8πκ).
+
+    Parameters
+    ----------
+    psi : array_like, shape (n_nodes,)
+        Tangent angle against the axis at each node, rad.
+    s : array_like, shape (n_nodes,)
+        Arc length at each node (increasing), any length unit.
+    r_start : float
+        Radius at ``s[0]``, same unit as ``s``.
+    kappa : float
+        Bending rigidity; the energy is in its unit.
+
+    Returns
+    -------
+    float
+        Bending energy, in the unit of ``kappa``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s = np.linspace(0.0, np.pi, 101)  # a unit sphere, pole to pole
+    >>> round(bending_energy_meridian(np.pi / 2 - s, s) / (8 * np.pi), 3)
+    1.0
     """
     psi, s = np.asarray(psi, float), np.asarray(s, float)
     h = np.diff(s)

@@ -20,7 +20,23 @@ __all__ = ["Relaxation", "relax", "initial_psi", "lbfgs", "LbfgsResult"]
 
 @dataclass
 class LbfgsResult:
-    """Minimiser outcome: position, value, gradient, iterations, why it stopped."""
+    """Minimiser outcome: position, value, gradient, iterations, why it stopped.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n,)
+        Last accepted position.
+    fun : float
+        Objective at ``x``.
+    grad : ndarray, shape (n,)
+        Gradient at ``x``.
+    nit : int
+        Iterations done.
+    message : str
+        Why it stopped.
+    success : bool
+        Whether it stopped on a tolerance rather than a failure or the iteration limit.
+    """
 
     x: np.ndarray
     fun: float
@@ -36,6 +52,38 @@ def lbfgs(fun, x0, *, gtol=1e-8, max_iter=20000, memory=20, trace=None) -> Lbfgs
     ``fun(x)`` returns ``(f, g)``, or ``(inf, None)`` where x is infeasible; such steps are
     halved until they are feasible and lower f by at least 1e-4 of the predicted decrease,
     so the sequence of accepted values (appended to ``trace``) never increases.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x) -> (f, g)`` with ``x`` and ``g`` ndarray of shape (n,).
+    x0 : array_like, shape (n,)
+        Starting point (must be feasible).
+    gtol : float
+        Stop when max |g| falls below this.
+    max_iter : int
+        Iteration limit.
+    memory : int
+        Number of correction pairs kept.
+    trace : list, optional
+        Accepted objective values are appended to it.
+
+    Returns
+    -------
+    LbfgsResult
+        The last accepted point and why the iteration stopped.
+
+    Raises
+    ------
+    ValueError
+        If ``fun(x0)`` is not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> res = lbfgs(lambda x: (float(np.sum((x - 3.0) ** 2)), 2.0 * (x - 3.0)), np.zeros(2))
+    >>> res.success, np.round(res.x, 6).tolist()
+    (True, [3.0, 3.0])
     """
     x = np.asarray(x0, float).copy()
     f, g = fun(x)
@@ -43,7 +91,8 @@ def lbfgs(fun, x0, *, gtol=1e-8, max_iter=20000, memory=20, trace=None) -> Lbfgs
         raise ValueError("the starting shape is infeasible (a radius is not positive)")
     trace = [] if trace is None else trace
     trace.append(float(f))
-    ss, ys = [], []
+    ss: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
     step0 = min(1.0, 1.0 / max(np.max(np.abs(g)), 1e-300))
     stall = 0
     for it in range(1, max_iter + 1):
@@ -90,7 +139,31 @@ def lbfgs(fun, x0, *, gtol=1e-8, max_iter=20000, memory=20, trace=None) -> Lbfgs
 
 @dataclass
 class Relaxation:
-    """Outcome of one relaxation (dimensionless: r0, κ_l)."""
+    """Outcome of one relaxation (dimensionless: lengths in r0, energies in κ_l).
+
+    Parameters
+    ----------
+    psi : ndarray, shape (n_seg + 1,)
+        Relaxed tangent angles at the nodes, rad.
+    r_end : float
+        Radius at the far end of the tube, r0.
+    s_tube : float
+        Arc length of the tube part of the half meridian, r0.
+    energy : float
+        Energy of the full shape, κ_l.
+    parts : dict
+        Energy parts, as ``energy_and_gradient(..., parts=True)`` returns them.
+    converged : bool
+        Stationary, at the target length (finite tube), and no solver failure.
+    message : str
+        The minimiser's reason to stop.
+    n_iter : int
+        Iterations, summed over augmented-Lagrangian rounds.
+    axial_force : float
+        Force holding the tube, κ_l/r0.
+    trace : list of float
+        Objective after each accepted step.
+    """
 
     psi: np.ndarray
     r_end: float
@@ -105,7 +178,24 @@ class Relaxation:
 
 
 def initial_psi(mesh: Mesh, area: float, s_tube: float, kind: str) -> np.ndarray:
-    """Starting meridian: ``"tube"`` (a cylinder) or ``"bulge"`` (an arc with a neck)."""
+    """Starting meridian: ``"tube"`` (a cylinder) or ``"bulge"`` (an arc with a neck).
+
+    Parameters
+    ----------
+    mesh : Mesh
+        Reference nodes.
+    area : float
+        Domain area A_p, r0² (small domains always start as a tube).
+    s_tube : float
+        Arc length of the tube part, r0.
+    kind : {"tube", "bulge"}
+        Shape to start from.
+
+    Returns
+    -------
+    ndarray, shape (mesh.n_seg + 1,)
+        Tangent angles at the nodes, rad.
+    """
     psi = np.zeros(mesh.n_seg + 1)
     r_sphere = np.sqrt(area / (4.0 * np.pi))
     if kind == "tube" or r_sphere < 1.5:
@@ -126,6 +216,45 @@ def relax(mesh: Mesh, *, area, kappa_ratio, gauss_jump=0.0, line_tension=0.0,
     For an infinite tube the far end sits ``s_tube`` (arc length) beyond the domain with
     ψ = 0 and a free radius, and the force f0 = 2π does work −f0·L. For a finite tube of
     total length ``tube_length`` both ends are held at radius 1 with ψ = 0.
+
+    Parameters
+    ----------
+    mesh : Mesh
+        Reference nodes.
+    area : float
+        Domain area A_p, r0².
+    kappa_ratio : float
+        Rigidity ratio κ_p/κ_l.
+    gauss_jump : float
+        Δκ̄/κ_l at the domain boundary.
+    line_tension : float
+        Line tension of the domain boundary, κ_l/r0.
+    tube_length : float, optional
+        Total length of a finite tube, r0; ``None``: infinite tube.
+    s_tube : float
+        Arc length of the tube part of the half meridian, r0 (start value for a finite tube).
+    psi0 : ndarray, shape (mesh.n_seg + 1,), optional
+        Starting tangent angles, rad; default a cylinder.
+    r_end0 : float
+        Starting far-end radius of an infinite tube, r0.
+    gtol : float
+        Gradient tolerance of the minimiser.
+    max_iter : int
+        Iteration limit of each minimisation.
+
+    Returns
+    -------
+    Relaxation
+        The relaxed shape, its energy (κ_l) and axial force (κ_l/r0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from migrasome.membrane.discrete import make_mesh
+    >>> m = make_mesh(24, 12)
+    >>> rel = relax(m, area=600.0, kappa_ratio=10.0, psi0=initial_psi(m, 600.0, 20.0, "bulge"))
+    >>> rel.converged, rel.axial_force == 2 * np.pi
+    (True, True)
     """
     n = mesh.n_seg + 1
     kappa = (float(kappa_ratio), 1.0)

@@ -16,19 +16,20 @@ __all__ = ["swelling_diameter_um"]
 
 
 def swelling_diameter_um(domain_area_um2, *, kappa_ratio, kappa_kT: float = 20.0,
-                         tension_pN_per_um: float = 10.0):
+                         tension_pN_per_um: float = 10.0) -> tuple[np.ndarray, np.ndarray]:
     """Diameter of the swelling that a stiff domain makes on a tube, and whether it is stable.
 
     Interpolates the solver's table over (A_p/r0², κ_p/κ_l) (infinite tube, no Gaussian
     jump or line tension; see :mod:`migrasome.membrane.table`). Outside the table's range
     (A_p/r0² outside [10, 2e4] or κ_p/κ_l outside [1, 32]) it falls back to the closed form
-    :func:`swelling_diameter_closed_form_um`. Vectorised: one call for all sites.
+    :func:`~migrasome.membrane.physics.swelling_diameter_closed_form_um`. Vectorised: one
+    call for all sites.
 
     Parameters
     ----------
-    domain_area_um2 : array_like
+    domain_area_um2 : array_like, shape (n_sites,)
         Area of the tetraspanin macrodomain (TEMA) at each site, µm².
-    kappa_ratio : array_like or float
+    kappa_ratio : array_like, shape (n_sites,), or float
         Bending rigidity of the domain over that of the RF membrane (κ_p/κ_l).
     kappa_kT : float
         Bending rigidity of the RF membrane, kT.
@@ -37,11 +38,21 @@ def swelling_diameter_um(domain_area_um2, *, kappa_ratio, kappa_kT: float = 20.0
 
     Returns
     -------
-    diameter_um : ndarray
+    diameter_um : ndarray, shape (n_sites,)
         Bulge diameter (twice its widest radius) where a bulge is stable, else the tube
-        diameter 2 r0.
-    stable : ndarray of bool
+        diameter 2 r0, µm.
+    stable : ndarray of bool, shape (n_sites,)
         Whether the domain swells.
+
+    References
+    ----------
+    Huang Y et al. 2019 Nat Cell Biol (tetraspanin-enriched macrodomains swell RFs).
+
+    Examples
+    --------
+    >>> d, ok = swelling_diameter_um([0.5, 2.0], kappa_ratio=10.0)
+    >>> d.round(2).tolist(), ok.tolist()
+    ([0.43, 0.64], [True, True])
     """
     area = np.asarray(domain_area_um2, dtype=float)
     r0 = tube_radius_um(kappa_kT=kappa_kT, tension_pN_per_um=tension_pN_per_um)

@@ -30,12 +30,14 @@ TABLE_SHAPE = (25, 16)  # (areas, rigidity ratios)
 
 
 def phase_diagram(areas_r0sq, kappa_ratios, *, progress=None, **solve_kw) -> dict:
-    """Solve the tube on a grid; arrays are indexed [kappa_ratio, area].
+    """Solve the tube on a grid of domain areas and rigidity ratios.
 
     Parameters
     ----------
-    areas_r0sq, kappa_ratios : array_like
-        Grid of domain areas (r0²) and rigidity ratios.
+    areas_r0sq : array_like, shape (n_areas,)
+        Domain areas A_p, r0².
+    kappa_ratios : array_like, shape (n_ratios,)
+        Rigidity ratios κ_p/κ_l.
     progress : callable, optional
         Called with no argument after each solve (e.g. a progress bar's advance).
     **solve_kw
@@ -44,8 +46,15 @@ def phase_diagram(areas_r0sq, kappa_ratios, *, progress=None, **solve_kw) -> dic
     Returns
     -------
     dict of ndarray
-        ``area_r0sq``, ``kappa_ratio``, ``bulge_radius_r0``, ``energy_kappa``,
-        ``domain_length_r0``, ``bulge_exists``, ``bulge_stable``, ``converged``.
+        ``area_r0sq`` (n_areas,) and ``kappa_ratio`` (n_ratios,); ``bulge_radius_r0`` (r0),
+        ``energy_kappa`` (κ_l), ``domain_length_r0`` (r0), ``bulge_exists``, ``bulge_stable``,
+        ``converged`` (bool), each of shape (n_ratios, n_areas), indexed [kappa_ratio, area].
+
+    Examples
+    --------
+    >>> d = phase_diagram([600.0], [10.0], initial="bulge", n_domain=24, n_tube=12)
+    >>> d["bulge_stable"].shape, bool(d["bulge_stable"][0, 0])
+    ((1, 1), True)
     """
     areas = np.asarray(areas_r0sq, float)
     rhos = np.asarray(kappa_ratios, float)
@@ -68,14 +77,40 @@ def phase_diagram(areas_r0sq, kappa_ratios, *, progress=None, **solve_kw) -> dic
 
 
 def default_path() -> Path:
-    """Where the shipped table lives inside the package."""
+    """Where the shipped table lives inside the package.
+
+    Returns
+    -------
+    Path
+        ``migrasome/membrane/data/swelling_table.npz``.
+    """
     return Path(str(resources.files("migrasome.membrane"))) / "data" / "swelling_table.npz"
 
 
 def build_swelling_table(path=None, *, shape=TABLE_SHAPE, progress=None) -> Path:
     """Recompute the swelling table with ``solve_tube`` and write it (atomically).
 
-    Takes a few minutes on one core. ``path=None`` overwrites the shipped table.
+    Takes a few minutes on one core.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Where to write the ``.npz``; ``None`` overwrites the table shipped in the package.
+    shape : tuple of int
+        Grid size (n_areas, n_ratios), log-uniform over ``TABLE_AREA_RANGE_R0SQ`` and
+        ``TABLE_KAPPA_RATIO_RANGE``.
+    progress : callable, optional
+        Called with no argument after each solve.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    RuntimeError
+        If any grid point did not converge (nothing is written).
     """
     n_a, n_k = shape
     areas = np.geomspace(*TABLE_AREA_RANGE_R0SQ, n_a)
@@ -103,7 +138,24 @@ def build_swelling_table(path=None, *, shape=TABLE_SHAPE, progress=None) -> Path
 
 @lru_cache(maxsize=4)
 def load_swelling_table(path=None) -> dict:
-    """The table as a dict of arrays (cached)."""
+    """The swelling table as a dict of arrays (cached).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A table written by :func:`build_swelling_table`; ``None``: the shipped one.
+
+    Returns
+    -------
+    dict of ndarray
+        The arrays of :func:`phase_diagram` plus ``log_a`` (n_areas,), ``log_k`` (n_ratios,)
+        and ``stable_f`` (the stable flag as float, (n_ratios, n_areas)).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the table file is missing.
+    """
     p = Path(path) if path is not None else default_path()
     if not p.exists():
         raise FileNotFoundError(f"swelling table {p.name} is missing; rebuild it with "
@@ -116,14 +168,33 @@ def load_swelling_table(path=None) -> dict:
     return t
 
 
-def lookup_swelling(a_r0sq, kappa_ratio, table=None):
+def lookup_swelling(a_r0sq, kappa_ratio,
+                    table=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Bilinear interpolation of the table in (log a, log ρ); vectorised, no Python loops.
+
+    Parameters
+    ----------
+    a_r0sq : array_like, shape (n_sites,)
+        Domain areas A_p, r0².
+    kappa_ratio : array_like, shape (n_sites,), or float
+        Rigidity ratios κ_p/κ_l (a scalar takes a faster one-row path).
+    table : dict, optional
+        A table from :func:`load_swelling_table`; default the shipped one.
 
     Returns
     -------
-    radius_r0, stable, inside : ndarray
-        Bulge radius (r0), stable flag (interpolated flag ≥ 0.5) and whether the point lies
-        inside the table (outside, the first two are NaN / False).
+    radius_r0 : ndarray, shape (n_sites,)
+        Bulge radius, r0 (NaN outside the table).
+    stable : ndarray of bool, shape (n_sites,)
+        Interpolated stable flag ≥ 0.5 (False outside the table).
+    inside : ndarray of bool, shape (n_sites,)
+        Whether the point lies inside the table.
+
+    Examples
+    --------
+    >>> r, ok, inside = lookup_swelling([100.0, 1000.0], 10.0)
+    >>> r.round(1).tolist(), ok.tolist(), inside.tolist()
+    ([3.2, 7.1], [True, True], [True, True])
     """
     t = load_swelling_table() if table is None else table
     la, lk = t["log_a"], t["log_k"]

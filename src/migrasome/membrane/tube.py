@@ -33,30 +33,56 @@ INFINITE_TUBE_ARC_R0 = 20.0
 class TubeShape:
     """Equilibrium of a tube with a domain. Lengths in r0, energies in κ_l, forces in κ_l/r0.
 
-    Attributes
+    Built by :func:`solve_tube`; the properties ending in ``_um``, ``_kT`` and ``_pN`` give the
+    physical forms (they need the shape solved with ``kappa_kT`` and ``tension_pN_per_um``).
+
+    Parameters
     ----------
-    s_r0, r_r0, z_r0, psi : ndarray
-        The full meridian (both halves) by arc length: radius, axial position and tangent angle.
-    in_domain : ndarray of bool
+    s_r0, r_r0, z_r0, psi : ndarray, shape (n_nodes,)
+        The full meridian (both halves) by arc length: arc length, radius, axial position
+        (r0) and tangent angle (rad).
+    in_domain : ndarray of bool, shape (n_nodes,)
         Which meridian nodes belong to the stiff domain.
     energy_kappa : float
-        Total energy relative to a plain tube under the same force (0 for no domain).
+        Total energy relative to a plain tube under the same force (0 for no domain), κ_l.
     energy_parts_kappa : dict
-        ``bending``, ``tension``, ``gaussian``, ``line``, ``force_work`` (they sum to the total).
-    bulge_radius_r0, domain_length_r0, far_radius_r0, axial_force : float
+        ``bending``, ``tension``, ``gaussian``, ``line``, ``force_work`` (κ_l; they sum to the
+        total).
+    bulge_radius_r0, domain_length_r0, far_radius_r0 : float
         Widest radius, length of the domain along the axis, radius of the tube far from (or
-        at the ends of) the domain, and the axial force that holds the tube.
+        at the ends of) the domain, r0.
+    axial_force : float
+        The axial force that holds the tube, κ_l/r0.
     bulge_exists : bool
-        A converged equilibrium with a bulge (widest radius ≥ 1.5 × far radius) was found.
+        A converged equilibrium with a bulge (widest radius ≥ ``BULGE_THRESHOLD`` × far
+        radius) was found.
     bulge_stable : bool
         The lowest-energy equilibrium found (from a tube-like and a bulge-like start) is a bulge.
     converged : bool
         The relaxation converged and the meridian is resolved; if False do not use the shape.
+    message : str
+        The solver's reason to stop, and any resolution warning.
     tube : str
         ``"infinite"`` (pulled at the force f0 = 2π√(2κσ), far end free) or ``"finite"``
         (fixed length ``tube_length_r0``, both ends held at radius r0).
+    tube_length_r0 : float or None
+        Total length of a finite tube, r0 (``None`` for an infinite tube).
+    kappa_ratio : float
+        Rigidity ratio κ_p/κ_l.
+    domain_area_r0sq : float
+        Domain area A_p, r0².
+    gaussian_jump : float
+        Δκ̄/κ_l.
+    line_tension : float
+        Line tension of the domain boundary, κ_l/r0.
+    n_iter : int
+        Minimiser iterations of the kept relaxation.
     energy_trace_kappa : list of float
-        Objective after each accepted relaxation step (never increasing within a run).
+        Objective after each accepted relaxation step (never increasing within a run), κ_l.
+    r0_um : float or None
+        The tube radius r0 in µm, for the physical forms.
+    kappa_kT : float or None
+        Bending rigidity κ_l in kT, for the physical forms.
     """
 
     s_r0: np.ndarray
@@ -93,26 +119,61 @@ class TubeShape:
 
     @property
     def bulge_radius_um(self) -> float:
+        """Widest radius of the shape, µm.
+
+        Raises
+        ------
+        ValueError
+            If the shape was solved in dimensionless form only.
+        """
         self._need_units()
         return self.bulge_radius_r0 * self.r0_um
 
     @property
     def domain_length_um(self) -> float:
+        """Length of the domain along the axis, µm.
+
+        Raises
+        ------
+        ValueError
+            If the shape was solved in dimensionless form only.
+        """
         self._need_units()
         return self.domain_length_r0 * self.r0_um
 
     @property
     def far_radius_um(self) -> float:
+        """Radius of the tube far from the domain, µm.
+
+        Raises
+        ------
+        ValueError
+            If the shape was solved in dimensionless form only.
+        """
         self._need_units()
         return self.far_radius_r0 * self.r0_um
 
     @property
     def energy_kT(self) -> float:
+        """Energy relative to a plain tube, kT.
+
+        Raises
+        ------
+        ValueError
+            If the shape was solved in dimensionless form only.
+        """
         self._need_units()
         return self.energy_kappa * self.kappa_kT
 
     @property
     def axial_force_pN(self) -> float:
+        """Axial force that holds the tube, pN.
+
+        Raises
+        ------
+        ValueError
+            If the shape was solved in dimensionless form only.
+        """
         self._need_units()
         return self.axial_force * self.kappa_kT * KT_PN_UM / self.r0_um
 
@@ -144,13 +205,13 @@ def solve_tube(kappa_ratio: float = 10.0, *, domain_area_r0sq: float | None = No
     Parameters
     ----------
     kappa_ratio : float
-        κ_p/κ_l, domain over tube bending rigidity (Huang et al. 2019 use 10). In (0, 1e4].
+        Rigidity ratio κ_p/κ_l, domain over tube (Huang et al. 2019 use 10). In (0, 1e4].
     domain_area_r0sq, domain_area_um2 : float
         Domain area A_p, in r0² or in µm² (give exactly one).
     kappa_kT : float
-        κ_l in kT; with ``tension_pN_per_um`` it sets r0 = √(κ_l/2σ) for the physical forms.
-        Default 20 kT (assumed: typical lipid bilayer; with 10 pN/µm it gives r0 ≈ 64 nm, the
-        ≈ 60 nm radius of retraction fibres, Huang et al. 2019).
+        Bending rigidity κ_l in kT; with ``tension_pN_per_um`` it sets r0 = √(κ_l/2σ) for
+        the physical forms. Default 20 kT (assumed: typical lipid bilayer; with 10 pN/µm it
+        gives r0 ≈ 64 nm, the ≈ 60 nm radius of retraction fibres, Huang et al. 2019).
     tension_pN_per_um : float
         Membrane tension σ, pN/µm. Default 10 (assumed, see ``kappa_kT``).
     gaussian_jump : float
@@ -168,16 +229,35 @@ def solve_tube(kappa_ratio: float = 10.0, *, domain_area_r0sq: float | None = No
         max(48, S/2) for an estimated half arc length S (r0) of the domain, capped at 400.
     initial : {"auto", "tube", "bulge"}
         Starting shape; ``auto`` relaxes from both and keeps the lower-energy equilibrium.
+    max_iter : int
+        Iteration limit of each relaxation.
 
     Returns
     -------
     TubeShape
+        The lowest-energy converged equilibrium found.
 
     Raises
     ------
     ValueError
         Non-positive rigidity, tension or area, a domain too large for the tube, an unknown
         option. A relaxation that does not converge is reported as ``converged=False``.
+    RuntimeError
+        If no relaxation reached a feasible shape.
+
+    References
+    ----------
+    Huang Y et al. 2019 Nat Cell Biol (tetraspanin-enriched macrodomains and the swelling of
+    retraction fibres; the κ_p/κ_l ≈ 10 model).
+
+    Examples
+    --------
+    >>> shape = solve_tube(10.0, domain_area_r0sq=600.0, initial="bulge", n_domain=24,
+    ...                    n_tube=12)
+    >>> shape.converged, shape.bulge_stable, round(shape.bulge_radius_r0, 1)
+    (True, True, 5.5)
+    >>> round(shape.bulge_radius_um, 2)
+    0.35
     """
     rho = _check("kappa_ratio", kappa_ratio, 0.0, 1e4)
     kt = _check("kappa_kT", kappa_kT, 0.0)

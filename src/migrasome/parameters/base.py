@@ -86,8 +86,11 @@ def param(default: Any, source: str, *, unit: str = "", description: str = "",
 
 
 class Section(BaseModel):
-    """A group of parameters; unknown keys are an error, types are strict, numbers finite,
-    assignments are validated."""
+    """A group of parameters, validated strictly.
+
+    Unknown keys are an error, types are strict (a boolean is no number), numbers finite,
+    and assignments are validated. Subclasses declare their parameters with :func:`param`.
+    """
 
     # strict: a boolean is no number, 3.5 no count; finite: NaN and ±inf are refused
     model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True,
@@ -136,6 +139,15 @@ def _bounds(metadata: list[Any]) -> str:
 def set_path(data: dict, path: str, value: Any) -> None:
     """Set the dotted ``path`` (e.g. ``"cells.n_cells"``) in a scenario dict, in place.
 
+    Parameters
+    ----------
+    data : dict
+        A scenario as nested dicts (``Scenario.model_dump()``).
+    path : str
+        Dotted field path; every key must exist already.
+    value : Any
+        The new value (validated when the dict becomes a scenario).
+
     Raises
     ------
     ScenarioError
@@ -150,6 +162,18 @@ def set_path(data: dict, path: str, value: Any) -> None:
 
 def get_path(data: dict, path: str) -> Any:
     """The value at the dotted ``path`` of a scenario dict.
+
+    Parameters
+    ----------
+    data : dict
+        A scenario as nested dicts.
+    path : str
+        Dotted field path.
+
+    Returns
+    -------
+    Any
+        The value there.
 
     Raises
     ------
@@ -182,7 +206,18 @@ def _unknown(path: str, node: dict) -> str:
 
 
 def explain_validation(e: ValidationError, origin: str) -> str:
-    """A validation error as lines naming each field, its value and what is wrong."""
+    """A validation error as lines naming each field, its value and what is wrong.
+
+    Parameters
+    ----------
+    e : pydantic.ValidationError
+    origin : str
+        What was validated (a preset or file name), for the first line.
+
+    Returns
+    -------
+    str
+    """
     lines = [f"invalid {origin}:"]
     for err in e.errors():
         loc = ".".join(str(p) for p in err["loc"])

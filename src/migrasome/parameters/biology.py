@@ -1,5 +1,8 @@
-"""Parameters of the migrasome machinery: molecular levels, retraction fibres, biogenesis
-kinetics at each site, and the membrane (MODEL.md §3, §4, §7)."""
+"""Parameters of the migrasome machinery: molecules, fibres, biogenesis, membrane.
+
+Molecular levels, retraction fibres, biogenesis kinetics at each site, and the membrane
+(MODEL.md §3, §4, §7).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,51 @@ __all__ = ["MoleculeLevels", "FiberParams", "BiogenesisParams", "MembraneParams"
 
 
 class MoleculeLevels(Section):
-    """Levels relative to wild type (1.0) of the cell type."""
+    """Levels relative to wild type (1.0) of the cell type.
+
+    Each field's source (a paper, or "assumed" with the reason) sits beside its value and is
+    listed by :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+
+    Parameters
+    ----------
+    TSPAN4 : float
+        TSPAN4 level.
+    TSPAN7 : float
+        TSPAN7 level.
+    other_tetraspanins : float
+        Other migrasome-promoting tetraspanins, relative to TSPAN4.
+    cholesterol : float
+        Membrane cholesterol.
+    SMS2 : float
+        Sphingomyelin synthase 2 activity.
+    PIP5K1A : float
+        PIP5K1A level.
+    Rab35 : float
+        Rab35 level.
+    ITGA5 : float
+        Integrin α5 (fibronectin receptor).
+    ITGA3 : float
+        Integrin α3 (laminin-511 receptor).
+    ITGA1 : float
+        Integrin α1 (collagen receptor).
+    ITGAV : float
+        Integrin αv (also binds fibronectin).
+    ITGB1 : float
+        Integrin β1 (pairs with the α subunits above).
+    ROCK1 : float
+        ROCK1 activity.
+    myosin_II : float
+        Myosin II activity.
+    arp23 : float
+        Arp2/3 activity.
+    vimentin : float
+        Vimentin level.
+
+    Examples
+    --------
+    >>> MoleculeLevels(TSPAN4=8.0).TSPAN4, MoleculeLevels().ITGA3
+    (8.0, 0.45)
+    """
 
     TSPAN4: float = param(1.0, "wild type", ge=0, le=100)
     TSPAN7: float = param(1.0, "wild type", ge=0, le=100)
@@ -36,6 +83,29 @@ class MoleculeLevels(Section):
 
 
 class FiberParams(Section):
+    """Retraction fibres: adhesion density, joining into networks, breakage (MODEL.md §3).
+
+    Each field's source (a paper, or "assumed" with the reason) sits beside its value and is
+    listed by :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+
+    Parameters
+    ----------
+    adhesion_density_per_um2 : float
+        RF-anchoring adhesions per area swept by the rear, at saturating ligand, 1/µm².
+    join_distance_um : float
+        A new RF whose adhesion lies this close to an RF of its cell joins it, µm.
+    max_depth : int
+        Deepest level of branches of branches.
+    break_age_min : float
+        Weibull scale of RF lifetime, min.
+    break_shape : float
+        Weibull shape of RF lifetime (> 1: the oldest break first).
+    max_junction_frac : float
+        Largest fraction along its parent at which a branch joins.
+    tspan4_stabilization : float
+        Exponent of the tetraspanin level on the RF lifetime scale.
+    """
+
     adhesion_density_per_um2: float = param(
         0.012, "assumed: RF-anchoring adhesions per µm² at saturating ligand; calibrated to "
         "≈7 migrasomes per NRK cell on fibronectin (Wu 2017, fig≈)", unit="1/µm²", gt=0,
@@ -61,6 +131,67 @@ class FiberParams(Section):
 
 
 class BiogenesisParams(Section):
+    """Biogenesis kinetics at each site: nucleation, maturation, expansion (MODEL.md §4).
+
+    Each field's source (a paper, or "assumed" with the reason) sits beside its value and is
+    listed by :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+
+    Parameters
+    ----------
+    pip2_rate_per_min : float
+        Rate at which PI(4,5)P2 relaxes to its target, 1/min.
+    rab35_rate_per_min : float
+        Rate at which Rab35 relaxes to its target, 1/min.
+    integrin_rate_per_min : float
+        Rate at which the integrin cluster relaxes to its target, 1/min.
+    nucleation_threshold : float
+        Integrin cluster (relative to wild type) that anchors a site.
+    nucleation_timeout_min : float
+        A site not anchored or matured by then is abandoned, min.
+    sm_rate_per_min : float
+        Sphingomyelin synthesis at a wild-type SMS2 focus (threshold 1), 1/min.
+    sms2_focus_density_per_um2 : float
+        SMS2 foci per area of leading-edge path, 1/µm².
+    sms2_focus_radius_um : float
+        Radius within which a focus serves a site, µm.
+    sms2_basal : float
+        Sphingomyelin synthesis at a site without a focus, relative to one with.
+    growth_time_min : float
+        Time constant of TEMA growth and tetraspanin enrichment, min.
+    full_size_fraction : float
+        Fraction of the plateau area counted as full size.
+    domain_area_um2 : float
+        Plateau TEMA area at wild-type levels (median site), µm².
+    domain_area_cv : float
+        Site-to-site coefficient of variation of the plateau area.
+    kappa_ratio_max : float
+        Largest domain rigidity ratio κ_p/κ_l (full enrichment).
+    tetraspanin_exponent : float
+        Cooperativity of TEMA assembly in the tetraspanin level.
+    cholesterol_half : float
+        Cholesterol level (relative) at which TEMA assembly is half-maximal.
+    cholesterol_hill : float
+        Hill coefficient of the cholesterol response.
+    branch_head_start : float
+        Sphingomyelin a branch-point site starts with (threshold 1).
+    degradation_time_min : float
+        Mean time from release to breakdown, min.
+    anchor_spread : float
+        Log-normal σ of site-to-site integrin supply.
+    sms2_spread : float
+        Log-normal σ of site-to-site SMS2 activity.
+    enrichment_spread : float
+        Log-normal σ of site-to-site tetraspanin supply.
+    enrichment_threshold : float
+        Tetraspanin enrichment (relative to the wild-type median) a swelling needs to be kept.
+    pip2_half : float
+        PI(4,5)P2 level at which Rab35 recruitment is half-saturated, relative.
+    rab35_half : float
+        Active Rab35 at which integrin α5 recruitment is half-saturated, relative.
+    rock1_half : float
+        ROCK1 activity at which the site's integrin clustering is half-saturated, relative.
+    """
+
     pip2_rate_per_min: float = param(0.1, "assumed: PIP5K1A makes PI(4,5)P2 in ~10 min "
                                      "(Ding 2023 Nat Cell Biol)", unit="1/min", gt=0)
     rab35_rate_per_min: float = param(0.1, "assumed: Rab35 follows PI(4,5)P2 in ~10 min "
@@ -140,6 +271,19 @@ class BiogenesisParams(Section):
 
 
 class MembraneParams(Section):
+    """The RF membrane: bending rigidity (kT) and tension (pN/µm) (MODEL.md §3, §7).
+
+    Each field's source (a paper, or "assumed" with the reason) sits beside its value and is
+    listed by :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+
+    Parameters
+    ----------
+    kappa_kT : float
+        Bending rigidity κ of the RF membrane, kT.
+    tension_pN_per_um : float
+        Membrane tension σ, pN/µm.
+    """
+
     kappa_kT: float = param(20.0, "MODEL.md §3: κ ≈ 20–25 kT", unit="kT", gt=0, le=1000)
     tension_pN_per_um: float = param(10.0, "MODEL.md §3: σ ≈ 10 pN/µm", unit="pN/µm", gt=0,
                                      le=10000)

@@ -12,6 +12,25 @@ ECM_TYPES = ("fibronectin", "laminin-511", "collagen-I", "collagen-IV", "uncoate
 
 
 class RunParams(Section):
+    """The run and the dish: duration (h), time step and recording interval (min), size (µm).
+
+    Each field's source (a paper, or "assumed" with the reason) sits beside its value and is
+    listed by :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+
+    Parameters
+    ----------
+    hours : float
+        Duration of the run, h.
+    dt_min : float
+        Time step, min.
+    record_every_min : float
+        Interval between recorded frames, min.
+    width_um : float
+        Width of the dish region simulated, µm.
+    height_um : float
+        Height of the dish region simulated, µm.
+    """
+
     hours: float = param(12.0, "Wu 2017 J Cell Biol: migrasomes counted after ~12 h culture",
                          unit="h", gt=0, le=168)
     dt_min: float = param(0.5, "assumed: ≪ persistence (30 min) and growth (20 min) times",
@@ -24,6 +43,45 @@ class RunParams(Section):
 
 
 class CellParams(Section):
+    """The cells and how they migrate: number, size, speed, persistence, adhesion (MODEL.md §2).
+
+    Each field's source (a paper, or "assumed" with the reason) sits beside its value and is
+    listed by :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+
+    Parameters
+    ----------
+    cell_type : str
+        Cell type name (selects cargo signals, uptake and chemotaxis rules).
+    n_cells : int
+        Number of cells.
+    radius_um : float
+        Cell radius, µm.
+    speed_um_per_min : float
+        Mean intrinsic speed at optimal adhesion, µm/min.
+    speed_cv : float
+        Cell-to-cell coefficient of variation of speed.
+    persistence_min : float
+        Persistence time of the random walk (1 / angular diffusion), min.
+    rear_width_um : float
+        Width of the rear of a cell moving straight, µm.
+    turn_narrowing_min : float
+        How strongly turning narrows the rear, w / (1 + |dθ/dt|·τ), min.
+    adhesion_optimum : float
+        Adhesiveness at which speed peaks (relative units).
+    nonspecific_adhesion : float
+        Adhesiveness without integrin–ECM pairs (relative units).
+    chemotaxis_gain : float
+        Turning per unit occupancy gradient for chemotactic cell types.
+    motor_half : float
+        Motor activity (myosin II, Arp2/3) at which migration is half-saturated, relative.
+    turn_window_min : float
+        Window over which the turning rate is measured, min.
+    vimentin_speed_loss : float
+        Fraction of speed lost without vimentin.
+    vimentin_persistence_loss : float
+        Fraction of persistence lost without vimentin.
+    """
+
     cell_type: str = param("NRK", "Wu 2017 J Cell Biol: NRK cells on fibronectin")
     n_cells: int = param(30, "assumed: a few dozen cells per field, sparse culture", ge=1,
                          le=1_000_000)
@@ -66,6 +124,35 @@ class CellParams(Section):
 
 
 class EcmParams(Section):
+    """The ECM coating of the dish: protein, concentration (µg/ml), adsorption.
+
+    Each field's source (a paper, or "assumed" with the reason) sits beside its value and is
+    listed by :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+
+    Parameters
+    ----------
+    coating : {"fibronectin", "laminin-511", "collagen-I", "collagen-IV", "uncoated"}
+        ECM protein coating the dish.
+    concentration_ug_per_ml : float
+        Coating concentration, µg/ml.
+    half_saturation_ug_per_ml : float
+        Concentration at which the adsorbed ligand is half-saturated, µg/ml.
+    collagen1_affinity : float
+        Affinity of α1β1 for collagen I relative to collagen IV.
+    itgav_fibronectin_affinity : float
+        Adhesion made by αv integrins on fibronectin, relative to α5.
+
+    Examples
+    --------
+    >>> EcmParams(coating="laminin-511").concentration_ug_per_ml
+    10.0
+    >>> EcmParams(coating="gelatin")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for EcmParams
+    ...
+    """
+
     coating: Literal["fibronectin", "laminin-511", "collagen-I", "collagen-IV",
                      "uncoated"] = param("fibronectin", "Wu 2017 J Cell Biol")
     concentration_ug_per_ml: float = param(10.0, "Chen 2019 (optimum near 10 µg/ml)",

@@ -15,7 +15,46 @@ _SPECIES = ["cxcl12", "vegfa", "tgfb1"]
 
 
 class CargoParams(Section):
-    """What fills a migrasome while it is connected, and what happens after release."""
+    """What fills a migrasome while it is connected, and what happens after release.
+
+    Each field's source (a paper, or "assumed" with the reason) sits beside its value and is
+    listed by :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+
+    Parameters
+    ----------
+    enabled : bool
+        Run the cargo module.
+    cell_volume_um3 : float
+        Cytoplasmic volume of a cell, µm³.
+    protein_au_per_um3 : float
+        Cytosolic protein concentration at the set point, au/µm³.
+    protein_synthesis_per_min : float
+        Rate at which cell pools relax back to their set points, 1/min.
+    vesicles_per_um3 : float
+        Small inner vesicles taken in per migrasome volume, 1/µm³.
+    cell_vesicle_pool : int
+        Small cytoplasmic vesicles per cell at the set point.
+    rna_granules_per_um3 : float
+        RNA granules taken in per migrasome volume (Poisson mean), 1/µm³.
+    cell_mrna_copies : int
+        Copies of the tracked transcript per cell at the set point.
+    mrna_copies_per_granule : int
+        Copies of the tracked transcript per RNA granule.
+    signal_au_per_um3 : dict of str to dict of str to float
+        Signal loaded per migrasome volume, by cell type then species, au/µm³.
+    rupture_per_min : float
+        Rupture hazard of a released migrasome, 1/min.
+    uptake_distance_um : float
+        Reach beyond a cell's edge within which it takes migrasomes up, µm.
+    uptake_per_min : float
+        Uptake hazard of a migrasome within reach of a cell, 1/min.
+    uptake_cell_types : list of str
+        Cell types that take migrasomes up (empty: all).
+    translation_delay_min : float
+        Mean delay before transferred mRNA is translated, min.
+    protein_au_per_mrna : float
+        Protein made per transferred mRNA copy, au.
+    """
 
     enabled: bool = param(False, "assumed: off unless a preset asks for cargo")
     cell_volume_um3: float = param(
@@ -69,7 +108,42 @@ class CargoParams(Section):
 
 
 class MitochondriaParams(Section):
-    """Mitochondrial damage, mitocytosis and mitophagy (Jiao et al. 2021 Cell)."""
+    """Mitochondrial damage, mitocytosis and mitophagy (Jiao et al. 2021 Cell).
+
+    Each field's source (a paper, or "assumed" with the reason) sits beside its value and is
+    listed by :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+
+    Parameters
+    ----------
+    enabled : bool
+        Run the mitochondria module.
+    n_per_cell : int
+        Mitochondria per cell at the set point.
+    cccp_uM : float
+        CCCP dose, µM.
+    damage_basal_per_min : float
+        Basal damage rate of healthy mitochondria, 1/min.
+    damage_per_uM_per_min : float
+        Extra damage rate per µM CCCP, 1/(µM·min).
+    entry_per_migrasome_per_min : float
+        Entry rate of a damaged mitochondrion per attached migrasome, 1/min.
+    healthy_entry_ratio : float
+        Entry of healthy mitochondria relative to damaged ones.
+    mitophagy_basal_per_min : float
+        Basal mitophagy rate of damaged mitochondria, 1/min.
+    mitophagy_max_per_min : float
+        Extra mitophagy rate at saturating CCCP, 1/min.
+    mitophagy_ec50_uM : float
+        CCCP dose of half-maximal extra mitophagy, µM.
+    mitophagy_hill : float
+        Hill coefficient of mitophagy in dose.
+    motility_ic50_uM : float
+        CCCP dose that halves cell speed, µM.
+    motility_hill : float
+        Hill coefficient of the speed loss in dose.
+    biogenesis_per_min : float
+        Rate at which biogenesis refills the pool towards its set point, 1/min.
+    """
 
     enabled: bool = param(False, "assumed: off unless a preset asks for mitochondria")
     n_per_cell: int = param(200, "assumed: a few hundred mitochondria per fibroblast", ge=1)
@@ -107,7 +181,35 @@ class MitochondriaParams(Section):
 
 
 class FieldParams(Section):
-    """Released signals on a grid: diffusion, decay, uptake."""
+    """Released signals on a grid: diffusion, decay, uptake.
+
+    Each field's source (a paper, or "assumed" with the reason) sits beside its value and is
+    listed by :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+
+    Parameters
+    ----------
+    enabled : bool
+        Run the signal field.
+    species : list of str
+        Signalling species carried.
+    grid_spacing_um : float
+        Grid spacing of the field, µm.
+    diffusion_um2_per_min : dict of str to float
+        Diffusion coefficient of each species, µm²/min.
+    decay_per_min : dict of str to float
+        First-order decay rate of each species, 1/min.
+    uptake_per_min : float
+        Clearance rate by each cell, at the grid cells it covers, 1/min.
+    release_per_min : float
+        Leak rate of signal from an intact released migrasome, 1/min.
+    record_coarsen : int
+        The recorded field keeps every n-th grid cell per axis.
+
+    Examples
+    --------
+    >>> FieldParams().species, FieldParams().decay_per_min["cxcl12"]
+    (['cxcl12', 'vegfa', 'tgfb1'], 0.02)
+    """
 
     enabled: bool = param(False, "assumed: off unless a preset asks for the field")
     species: list[str] = param(list(_SPECIES), "MODEL.md §5 (Cxcl12, VEGFA, TGF-β1)")
@@ -131,7 +233,44 @@ class FieldParams(Section):
 
 
 class RecipientParams(Section):
-    """A population of cells that read the field by chemotaxis (DFCs, CD34+ cells, ...)."""
+    """A population of cells that read the field by chemotaxis (DFCs, CD34+ cells, ...).
+
+    Each field's source (a paper, or "assumed" with the reason) sits beside its value and is
+    listed by :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+
+    Parameters
+    ----------
+    cell_type : str
+        Name of the recipient cell type.
+    n : int
+        Number of recipient cells.
+    species : str
+        Species whose gradient they climb.
+    speed_um_per_min : float
+        Speed, µm/min.
+    persistence_min : float
+        Persistence time of the random walk, min.
+    radius_um : float
+        Radius, µm.
+    start_min : float
+        Time from which recipients move, min.
+    receptor_kd_au_per_um2 : float
+        Receptor half-occupancy concentration K, au/µm².
+    chemotactic_gain_um : float
+        Turning per unit occupancy gradient, µm.
+    start_x_um : list of float
+        Start box, x range (two values), µm.
+    start_y_um : list of float
+        Start box, y range (two values), µm.
+    target_x_um : float
+        Centre of the cluster zone, x, µm.
+    target_y_um : float
+        Centre of the cluster zone, y, µm.
+    cluster_radius_um : float
+        Radius of the cluster zone, µm.
+    activation_per_au : float
+        Response per au of cargo protein taken up (1/au).
+    """
 
     cell_type: str = param("DFC", "Jiang 2019: dorsal forerunner cells read Cxcl12")
     n: int = param(0, "assumed: none unless a preset adds recipients", ge=0, le=100000)
@@ -164,7 +303,26 @@ class RecipientParams(Section):
 
 
 class EmbryoParams(Section):
-    """From DFC clustering to Kupffer's vesicle and organ laterality (zebrafish)."""
+    """From DFC clustering to Kupffer's vesicle and organ laterality (zebrafish).
+
+    Each field's source (a paper, or "assumed" with the reason) sits beside its value and is
+    listed by :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+
+    Parameters
+    ----------
+    enabled : bool
+        Score embryos at the last step.
+    kv_half_fraction : float
+        Clustered DFC fraction at which KV failure is half-way.
+    kv_steepness : float
+        Width of the KV-failure threshold, in clustered fraction.
+    laterality_given_defect : float
+        Fraction of failed-KV embryos with a laterality defect.
+    n_embryos : int
+        Embryos per condition (replicates).
+    kv_failure_floor : float
+        Background probability of organ defects.
+    """
 
     enabled: bool = param(False, "assumed: only the zebrafish preset scores embryos")
     kv_half_fraction: float = param(
@@ -188,7 +346,24 @@ class EmbryoParams(Section):
 
 
 class InjectionParams(Section):
-    """Wild-type migrasomes injected into the cavity beneath the shield (Jiang 2019)."""
+    """Wild-type migrasomes injected into the cavity beneath the shield (Jiang 2019).
+
+    Each field's source (a paper, or "assumed" with the reason) sits beside its value and is
+    listed by :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+
+    Parameters
+    ----------
+    n_migrasomes : int
+        Number of migrasomes injected (0: none).
+    t_min : float
+        Time of the injection, min.
+    donor_cell_type : str
+        Cell type whose cargo the injected migrasomes carry.
+    diameter_um : float
+        Diameter of the injected migrasomes, µm.
+    spread_um : float
+        Spread (SD) of the injected bolus around the convergence point, µm.
+    """
 
     n_migrasomes: int = param(0, "condition: none unless the injection perturbation is on",
                               ge=0, le=100000)
@@ -202,7 +377,34 @@ class InjectionParams(Section):
 
 
 class SignallingParams(Section):
-    """Recipient cells reading the field, producer convergence, embryo outcome, injection."""
+    """Recipient cells reading the field, producer convergence, embryo outcome, injection.
+
+    Each field's source (a paper, or "assumed" with the reason) sits beside its value and is
+    listed by :func:`~migrasome.parameters.sources_table` (the report's parameter table).
+
+    Parameters
+    ----------
+    enabled : bool
+        Run recipients, convergence and embryo scoring.
+    chemotaxis_cell_types : dict of str to str
+        Engine cell types (key) that follow a species (value).
+    convergence_x_um : float
+        Point producer cells converge to, x, µm.
+    convergence_y_um : float
+        Point producer cells converge to, y, µm.
+    convergence_bias : float
+        Strength of the turning bias towards that point (0: off).
+    convergence_radius_um : float
+        Radius around the point within which there is no pull, µm.
+    activation_speed_gain : float
+        Largest relative speed gain of cells that took up cargo (0: off).
+    recipients : RecipientParams
+        The recipient cells.
+    embryo : EmbryoParams
+        Embryo scoring.
+    injection : InjectionParams
+        Migrasome injection.
+    """
 
     enabled: bool = param(False, "assumed: off unless a preset asks for signalling")
     chemotaxis_cell_types: dict[str, str] = param(
@@ -222,6 +424,3 @@ class SignallingParams(Section):
     recipients: RecipientParams = RecipientParams()
     embryo: EmbryoParams = EmbryoParams()
     injection: InjectionParams = InjectionParams()
-
-
-#: Perturbations of the functions, merged into ``migrasome.perturbations.PERTURBATIONS``.

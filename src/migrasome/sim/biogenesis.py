@@ -47,7 +47,38 @@ SITE_COLUMNS = {
 }
 
 class SiteRates:
-    """Per-scenario targets and rates of the site kinetics (derived once per run)."""
+    """Per-scenario targets and rates of the site kinetics (derived once per run).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The run's scenario; its wild-type reference comes from
+        :func:`~migrasome.sim.motility.reference_scenario`.
+
+    Attributes
+    ----------
+    p : BiogenesisParams
+        The scenario's biogenesis parameters.
+    pip2_target : float
+        PI(4,5)P2 level sites relax to (PIP5K1A level, relative to wild type).
+    anchor_target : float
+        Integrin cluster the paired integrin can form, relative to wild-type α5 on 10 µg/ml
+        fibronectin, times the ROCK1 response.
+    rab35 : float
+        Rab35 level, relative to wild type.
+    enrich_target : float
+        Median tetraspanin enrichment (1 at wild type).
+    area_scale : float
+        Plateau TEMA area at the median site, µm².
+    sms2 : float
+        SMS2 level, relative to wild type.
+
+    References
+    ----------
+    Ding T et al. 2023 Nat Cell Biol (PIP5K1A → PI(4,5)P2 → Rab35 → integrin α5);
+    Wu D et al. 2017 J Cell Biol (integrin–ECM pairing); Lu P et al. 2020 Cell Discov (ROCK1);
+    Huang Y et al. 2019 Nat Cell Biol (tetraspanins and cholesterol).
+    """
 
     def __init__(self, scenario):
         m, b = scenario.molecules, scenario.biogenesis
@@ -72,14 +103,27 @@ class SiteRates:
 
 
 def site_rates(scenario) -> SiteRates:
+    """The targets and rates of the site kinetics for ``scenario``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The run's scenario.
+
+    Returns
+    -------
+    SiteRates
+        Targets and rates, derived once per run.
+    """
     return SiteRates(scenario)
 
 
 def new_sites(fibers, fiber_ids: np.ndarray, branch: np.ndarray, jx: np.ndarray,
               jy: np.ndarray, foci: FocusGrid, rng: np.random.Generator,
               scenario) -> dict[str, np.ndarray]:
-    """The sites that new fibres bring: one at each new fibre's adhesion (a tip) and one at
-    each new junction (a branch point).
+    """The sites that new fibres bring: one at each new fibre's adhesion and one at each junction.
+
+    A tip site sits at a new fibre's adhesion; a branch site at each new junction.
 
     Parameters
     ----------
@@ -94,13 +138,15 @@ def new_sites(fibers, fiber_ids: np.ndarray, branch: np.ndarray, jx: np.ndarray,
     foci : FocusGrid
         The SMS2 foci on the substrate.
     rng : numpy.random.Generator
+        Source of the per-site noise factors.
     scenario : Scenario
+        The run's scenario.
 
     Returns
     -------
     dict of str to ndarray
-        Column values of the new sites (empty dict when there are none), for
-        ``Pool.append``: tips first, then branch points.
+        Column values of the new sites, each of shape (n_tip + n_branch,) (empty dict when
+        there are none), for ``Pool.append``: tips first, then branch points.
     """
     if fiber_ids.size == 0:
         return {}
@@ -118,7 +164,40 @@ def new_sites(fibers, fiber_ids: np.ndarray, branch: np.ndarray, jx: np.ndarray,
 
 
 def new_site_values(n: int, site_type: np.ndarray, rng, scenario) -> dict[str, np.ndarray]:
-    """Initial per-site state: all levels zero, noise factors drawn, branch head start."""
+    """Initial per-site state: all levels zero, noise factors drawn, branch head start.
+
+    Parameters
+    ----------
+    n : int
+        Number of new sites.
+    site_type : ndarray of int, shape (n,)
+        :class:`~migrasome.codes.SiteType` of each.
+    rng : numpy.random.Generator
+        Source of the mean-one log-normal factors (anchor, SMS2, area) and the enrichment
+        factor.
+    scenario : Scenario
+        The run's scenario (``biogenesis`` section).
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``site_type``, ``stage`` and the kinetic columns of ``SITE_COLUMNS``, each of shape
+        (n,); levels relative to wild type, ``domain_area_um2`` in µm², diameters in µm.
+
+    References
+    ----------
+    Dharan R et al. 2023 Nat Commun (junctions start ahead: the branch head start of sphingomyelin).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from migrasome.codes import SiteType
+    >>> from migrasome.scenario import Scenario
+    >>> kind = np.array([SiteType.TIP, SiteType.BRANCH])
+    >>> v = new_site_values(2, kind, np.random.default_rng(0), Scenario())
+    >>> v["sm"].tolist()  # junctions start with a head start of sphingomyelin
+    [0.0, 0.3]
+    """
     b = scenario.biogenesis
     ln = lambda s: rng.lognormal(-s * s / 2, s, n)  # mean-one log-normal
     sig_a = np.sqrt(np.log1p(b.domain_area_cv**2))
@@ -134,7 +213,53 @@ def new_site_values(n: int, site_type: np.ndarray, rng, scenario) -> dict[str, n
 
 
 def step_sites(sites, rates: SiteRates, scenario, t: float, dt: float) -> None:
-    """Advance the kinetics of every site by ``dt`` minutes, in place."""
+    """Advance the kinetics of every site by ``dt`` minutes, in place.
+
+    Nucleation (PI(4,5)P2 → Rab35 → integrin cluster), maturation (sphingomyelin from SMS2)
+    and expansion (TEMA area, tetraspanin enrichment, swelling size from
+    :func:`~migrasome.membrane.swelling_diameter_um`), then the stage transitions and
+    time-outs.
+
+    Parameters
+    ----------
+    sites : Pool
+        The sites (``SITE_COLUMNS``), n_sites rows; updated in place.
+    rates : SiteRates
+        The run's targets and rates.
+    scenario : Scenario
+        The run's scenario (``membrane`` section: κ in kT, σ in pN/µm).
+    t : float
+        Time at the end of the step, min (stamped on events).
+    dt : float
+        Time step, min.
+
+    References
+    ----------
+    Ding T et al. 2023 Nat Cell Biol; Liang H et al. 2023 Nat Cell Biol; Huang Y et al.
+    2019 Nat Cell Biol; Dharan R et al. 2023 Nat Commun.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from migrasome.codes import SiteType, Stage
+    >>> from migrasome.scenario import Scenario
+    >>> from migrasome.sim.state import Pool
+    >>> scenario = Scenario()
+    >>> sites = Pool("site_id", SITE_COLUMNS)
+    >>> v = new_site_values(1, np.array([SiteType.TIP]), np.random.default_rng(0), scenario)
+    >>> v.update(anchor_noise=np.ones(1), sms2_noise=np.ones(1), area_noise=np.ones(1),
+    ...          enrich_noise=np.full(1, 2.0))
+    >>> _ = sites.append(1, attached=True, focus=True, t_created_min=0.0, **v)
+    >>> rates = site_rates(scenario)
+    >>> for k in range(1, 241):  # 2 h in steps of 0.5 min
+    ...     step_sites(sites, rates, scenario, 0.5 * k, 0.5)
+    >>> Stage(sites["stage"][0]).name, sites["t_nucleation_min"].tolist()
+    ('FULL', [17.0])
+    >>> sites["t_full_size_min"].tolist()
+    [76.0]
+    >>> round(float(sites["diameter_um"][0]), 2)
+    1.21
+    """
     p = rates.p
     st = sites["stage"]
     live = sites["attached"] & (st >= Stage.NUCLEATING) & (st <= Stage.FULL)

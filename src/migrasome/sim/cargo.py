@@ -36,33 +36,96 @@ _CONTENT = ("protein_au", "n_vesicles", "mrna_copies", "n_mito")
 class Ledger:
     """Cumulative amounts moved between compartments, for mass balance.
 
-    Keys are ``"<what>:<from>-><to>"``, e.g. ``"protein_au:cell->migrasome"``; values are
-    totals over the run (floats).
+    Parameters
+    ----------
+    flows : dict of str to float
+        Keys are ``"<what>:<from>-><to>"``, e.g. ``"protein_au:cell->migrasome"``; values are
+        totals over the run (au for amounts, counts for vesicles, mRNA and mitochondria).
+
+    Examples
+    --------
+    >>> led = Ledger()
+    >>> led.add("protein_au:cell->migrasome", [1.0, 2.5])
+    >>> led.get("protein_au:cell->migrasome"), led.get("n_vesicles:cell->migrasome")
+    (3.5, 0.0)
     """
 
     flows: dict[str, float] = field(default_factory=dict)
 
     def add(self, key: str, amount) -> None:
+        """Add the sum of ``amount`` to the flow ``key``.
+
+        Parameters
+        ----------
+        key : str
+            ``"<what>:<from>-><to>"``.
+        amount : array_like
+            Amounts moved (summed), in the unit of ``<what>``.
+        """
         self.flows[key] = self.flows.get(key, 0.0) + float(np.sum(amount))
 
     def get(self, key: str) -> float:
+        """Total moved along ``key`` so far.
+
+        Parameters
+        ----------
+        key : str
+            ``"<what>:<from>-><to>"``.
+
+        Returns
+        -------
+        float
+            The total (0.0 for a flow never added to).
+        """
         return self.flows.get(key, 0.0)
 
 
 def signal_columns(species) -> list[str]:
-    """Site column names holding each species' amount (au)."""
+    """Site column names holding each species' amount (au).
+
+    Parameters
+    ----------
+    species : sequence of str
+        Species names, e.g. ``["cxcl12"]``.
+
+    Returns
+    -------
+    list of str
+        ``"signal_<species>_au"`` for each.
+
+    Examples
+    --------
+    >>> signal_columns(["cxcl12", "vegfa"])
+    ['signal_cxcl12_au', 'signal_vegfa_au']
+    """
     return [f"signal_{s}_au" for s in species]
 
 
 def add_cell_columns(cells, p) -> None:
-    """Pools of a donor cell: cytosolic protein (au), small vesicles, tracked mRNA copies."""
+    """Pools of a donor cell: cytosolic protein (au), small vesicles, tracked mRNA copies.
+
+    Parameters
+    ----------
+    cells : Pool
+        The cells; the columns ``protein_au``, ``n_vesicles`` and ``mrna_copies`` are added in
+        place at their set points.
+    p : CargoParams
+        The cargo parameters (cell volume in µm³, protein in au/µm³, pool sizes).
+    """
     cells.add_column("protein_au", float, p.protein_au_per_um3 * p.cell_volume_um3)
     cells.add_column("n_vesicles", np.int64, p.cell_vesicle_pool)
     cells.add_column("mrna_copies", np.int64, p.cell_mrna_copies)
 
 
 def add_recipient_columns(pool) -> None:
-    """What a cell has received by uptake, and the mRNA waiting for translation."""
+    """What a cell has received by uptake, and the mRNA waiting for translation.
+
+    Parameters
+    ----------
+    pool : Pool
+        Cells that may take migrasomes up; integer and float columns (``n_taken_up``,
+        ``received_protein_au``, ``mrna_pending``, ...) are added in place, zero.
+    """
     for name, dt in (("n_taken_up", np.int64), ("received_protein_au", float),
                      ("received_vesicles", np.int64), ("mrna_pending", np.int64),
                      ("mrna_translated", np.int64), ("translated_protein_au", float),
@@ -71,7 +134,16 @@ def add_recipient_columns(pool) -> None:
 
 
 def add_site_columns(sites, species) -> None:
-    """Cargo columns of a site/migrasome."""
+    """Cargo columns of a site/migrasome.
+
+    Parameters
+    ----------
+    sites : Pool
+        The sites; cargo volume (µm³), protein (au), vesicle, RNA and mRNA counts, settlement
+        and taker columns, and two columns per signal species (au) are added in place.
+    species : sequence of str
+        Signalling species carried.
+    """
     sites.add_column("cargo_volume_um3", float, 0.0)
     sites.add_column("protein_au", float, 0.0)
     sites.add_column("n_vesicles", np.int64, 0)
@@ -86,7 +158,15 @@ def add_site_columns(sites, species) -> None:
 
 
 def clean_new_rows(sites, species) -> None:
-    """Rows appended by the engine get NaN in float columns: cargo starts at zero."""
+    """Rows appended by the engine get NaN in float columns: cargo starts at zero.
+
+    Parameters
+    ----------
+    sites : Pool
+        The sites; NaN cargo and signal amounts are set to 0 in place.
+    species : sequence of str
+        Signalling species carried.
+    """
     for c in ["cargo_volume_um3", "protein_au"] + signal_columns(species) + [
             c.replace("_au", "_loaded_au") for c in signal_columns(species)]:
         v = sites[c]
@@ -95,7 +175,23 @@ def clean_new_rows(sites, species) -> None:
 
 
 def migrasome_volume_um3(diameter_um) -> np.ndarray:
-    """Sphere volume (µm³) of a migrasome of diameter ``diameter_um``."""
+    """Sphere volume of a migrasome of diameter ``diameter_um``.
+
+    Parameters
+    ----------
+    diameter_um : array_like, shape (n_sites,)
+        Diameters, µm.
+
+    Returns
+    -------
+    ndarray, shape (n_sites,)
+        Volumes π d³/6, µm³.
+
+    Examples
+    --------
+    >>> round(float(migrasome_volume_um3(1.7)), 3)
+    2.572
+    """
     return np.pi / 6.0 * np.asarray(diameter_um, float) ** 3
 
 
@@ -113,13 +209,21 @@ def fill_attached(sites, cells, p, species, signal_density: np.ndarray, rng,
     Parameters
     ----------
     sites, cells : Pool
-        With the columns of ``add_site_columns`` / ``add_cell_columns``.
+        With the columns of ``add_site_columns`` / ``add_cell_columns``; updated in place.
     p : CargoParams
+        The cargo parameters (densities per µm³, cell volume in µm³).
     species : sequence of str
+        Signalling species carried (rows of ``signal_density``).
     signal_density : ndarray, shape (n_species, n_cells)
         Signal loaded per µm³ of migrasome volume (au/µm³) for each cell.
     rng : numpy.random.Generator
+        Source of the Poisson vesicle and RNA-granule numbers.
     ledger : Ledger
+        Receives every amount moved.
+
+    References
+    ----------
+    Ma L et al. 2015 Cell Res (migracytosis); Zhu M et al. 2021 Cell Res (RNA in migrasomes).
     """
     if len(sites) == 0 or len(cells) == 0:
         return
@@ -162,7 +266,21 @@ def fill_attached(sites, cells, p, species, signal_density: np.ndarray, rng,
 
 
 def replenish(cells, p, dt_min: float, rng, ledger: Ledger) -> None:
-    """Homeostatic synthesis: pools relax back to their set points."""
+    """Homeostatic synthesis: pools relax back to their set points.
+
+    Parameters
+    ----------
+    cells : Pool
+        Donor cells (``add_cell_columns``); updated in place.
+    p : CargoParams
+        Set points and the synthesis rate (1/min).
+    dt_min : float
+        Time step, min.
+    rng : numpy.random.Generator
+        Source of the binomial refills of vesicles and mRNA.
+    ledger : Ledger
+        Receives the ``*:synthesis->cell`` flows.
+    """
     if len(cells) == 0 or p.protein_synthesis_per_min <= 0:
         return
     f = -np.expm1(-p.protein_synthesis_per_min * dt_min)
@@ -183,16 +301,26 @@ def choose_fates(sites, takers, p, t_min: float, dt_min: float, rng) -> np.ndarr
     Parameters
     ----------
     sites : Pool
+        The sites, n_sites rows (``taker_kind`` and ``taker_id`` are set in place for uptakes).
     takers : list of (kind, Pool)
         Cell populations that may take migrasomes up; each pool has ``x_um, y_um,
-        radius_um`` (and ``cell_type`` if ``p.uptake_cell_types`` is set).
+        radius_um`` (µm; and ``cell_type`` if ``p.uptake_cell_types`` is set).
+    p : CargoParams
+        The cargo parameters (rupture and uptake rates in 1/min, uptake distance in µm).
     t_min, dt_min : float
+        Current time and time step, min.
+    rng : numpy.random.Generator
+        Source of the hazard draws.
 
     Returns
     -------
-    ndarray, shape (n_sites,)
-        ``Fate`` code per site (``Fate.PRESENT`` where nothing happens). For uptakes the columns
-        ``taker_kind`` (index into ``takers``) and ``taker_id`` are set.
+    ndarray of int, shape (n_sites,)
+        :class:`~migrasome.codes.Fate` code per site (``Fate.PRESENT`` where nothing happens).
+
+    References
+    ----------
+    Ma Y et al. 2023 (rupture frees inner vesicles as MDNPs); Zhu M et al. 2021 Cell Res
+    (uptake by recipient cells).
     """
     n = len(sites)
     fate = np.zeros(n, np.int64)
@@ -249,10 +377,27 @@ def settle(sites, mask: np.ndarray, fate: np.ndarray, takers, species, ledger: L
     hands everything to the taker. Marks the sites settled, sets ``fate`` and
     ``t_breakdown_min`` (for rupture and uptake).
 
+    Parameters
+    ----------
+    sites : Pool
+        The sites, n_sites rows; updated in place.
+    mask : ndarray of bool, shape (n_sites,)
+        The sites to settle (n_settled of them).
+    fate : ndarray of int, shape (n_sites,)
+        :class:`~migrasome.codes.Fate` per site; ``PRESENT`` is settled as a breakdown.
+    takers : list of (kind, Pool)
+        The populations indexed by ``sites["taker_kind"]``; their received columns are updated.
+    species : sequence of str
+        Signalling species carried.
+    ledger : Ledger
+        Receives every amount moved.
+    t_min : float
+        Current time, min (stamped as the end of ruptured and taken-up migrasomes).
+
     Returns
     -------
     signal_release : ndarray, shape (n_species, n_settled)
-        Amount of each species to deposit at the settled sites' positions (0 for uptakes).
+        Amount of each species to deposit at the settled sites' positions, au (0 for uptakes).
     mdnp : dict of ndarray
         One entry per ruptured migrasome: ``migrasome_id, x_um, y_um, n_mdnp``.
     """
@@ -314,8 +459,26 @@ def settle(sites, mask: np.ndarray, fate: np.ndarray, takers, species, ledger: L
 
 
 def translate(pool, p, dt_min: float, rng, ledger: Ledger) -> None:
-    """Transferred mRNA is translated after a delay (first order, mean
-    ``p.translation_delay_min``): Pten protein appears in recipients within hours (Zhu 2021).
+    """Transferred mRNA is translated after a delay (first order, mean ``p.translation_delay_min``).
+
+    Pten protein appears in recipients within hours (Zhu 2021).
+
+    Parameters
+    ----------
+    pool : Pool
+        Recipient cells (``add_recipient_columns``); updated in place.
+    p : CargoParams
+        The cargo parameters (delay in min, protein per mRNA copy in au).
+    dt_min : float
+        Time step, min.
+    rng : numpy.random.Generator
+        Source of the binomial draws.
+    ledger : Ledger
+        Unused (translation moves nothing between compartments); kept for a uniform call.
+
+    References
+    ----------
+    Zhu M et al. 2021 Cell Res.
     """
     if len(pool) == 0:
         return
@@ -325,8 +488,22 @@ def translate(pool, p, dt_min: float, rng, ledger: Ledger) -> None:
     pool["translated_protein_au"] = pool["translated_protein_au"] + k * p.protein_au_per_mrna
 
 
-def leak_signal(sites, species, rate_per_min: float, dt_min: float, ledger: Ledger):
+def leak_signal(sites, species, rate_per_min: float, dt_min: float,
+                ledger: Ledger) -> np.ndarray:
     """Signals leaking from released, intact migrasomes.
+
+    Parameters
+    ----------
+    sites : Pool
+        The sites, n_sites rows; their signal columns are lowered in place.
+    species : sequence of str
+        Signalling species carried.
+    rate_per_min : float
+        Leak rate, 1/min.
+    dt_min : float
+        Time step, min.
+    ledger : Ledger
+        Receives the ``<species>:migrasome->field`` flows.
 
     Returns
     -------

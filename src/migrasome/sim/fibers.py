@@ -1,11 +1,12 @@
 """Retraction fibres: pulled from rear adhesions, joined into networks, broken oldest-first.
 
-An RF forms when the retracting rear passes an adhesion (integrin–ECM pair): its distal end
-stays at the adhesion (a *tip*), its proximal end follows the cell rear. A new RF whose
-adhesion lies within ``join_distance_um`` of an existing RF of the same cell joins it: its
-proximal end sits at a fixed fraction along that parent (a *branch point*). RFs break with
-a hazard that rises with age (Weibull; Wang 2022: the oldest sections break first), and a
-break disconnects the fibre and everything joined to it from the cell.
+Owns the RF network of every cell (the ``fibers`` pool and its geometry). An RF forms when
+the retracting rear passes an adhesion (integrin–ECM pair): its distal end stays at the
+adhesion (a *tip*), its proximal end follows the cell rear. A new RF whose adhesion lies
+within ``join_distance_um`` of an existing RF of the same cell joins it: its proximal end
+sits at a fixed fraction along that parent (a *branch point*). RFs break with a hazard that
+rises with age (Weibull; Wang 2022: the oldest sections break first), and a break
+disconnects the fibre and everything joined to it from the cell.
 """
 
 from __future__ import annotations
@@ -25,19 +26,87 @@ FIBER_COLUMNS = {
 }
 
 def tetraspanin_level(scenario) -> float:
-    """Tetraspanins (TSPAN4 + TSPAN7 + others) relative to wild type."""
+    """Tetraspanins (TSPAN4 + TSPAN7 + others) relative to wild type.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The run's scenario (``molecules`` section, levels relative to wild type).
+
+    Returns
+    -------
+    float
+        (TSPAN4 + TSPAN7 + others) / (2 + others at wild type), relative to wild type (1.0).
+
+    Examples
+    --------
+    >>> from migrasome.scenario import Scenario
+    >>> s = Scenario()
+    >>> tetraspanin_level(s)
+    1.0
+    >>> round(tetraspanin_level(s.with_changes(**{"molecules.TSPAN4": 0.0})), 3)
+    0.574
+    """
     m = scenario.molecules
     return (m.TSPAN4 + m.TSPAN7 + m.other_tetraspanins) / (2.0 + m.other_tetraspanins)
 
 
 def new_fiber_counts(cells, scenario, rng, dt: float, anchor_density: float) -> np.ndarray:
-    """How many rear adhesions each cell passes in ``dt``: Poisson(w·v·ρ·dt)."""
+    """How many rear adhesions each cell passes in ``dt``: Poisson(w·v·ρ·dt).
+
+    Parameters
+    ----------
+    cells : Pool
+        Cells with ``rear_width_um`` (µm) and ``speed_um_per_min`` (µm/min), shape (n_cells,).
+    scenario : Scenario
+        The run's scenario (not read: the density comes in ``anchor_density``).
+    rng : numpy.random.Generator
+        Source of the Poisson draws.
+    dt : float
+        Time step, min.
+    anchor_density : float
+        RF-anchoring adhesions per µm² swept by the rear, 1/µm².
+
+    Returns
+    -------
+    ndarray of int, shape (n_cells,)
+        New fibres per cell.
+    """
     lam = cells["rear_width_um"] * cells["speed_um_per_min"] * anchor_density * dt
     return rng.poisson(lam)
 
 
-def create_fibers(fibers, cells, counts: np.ndarray, scenario, rng, t: float):
-    """Append the new fibres; return (new ids, branch mask, junction x, junction y)."""
+def create_fibers(fibers, cells, counts: np.ndarray, scenario, rng, t: float
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Append the new fibres at random points along each cell's rear.
+
+    A new fibre whose adhesion lies within ``scenario.fibers.join_distance_um`` of an attached
+    fibre of the same cell joins it (a branch) at the nearest point along it.
+
+    Parameters
+    ----------
+    fibers : Pool
+        The fibres (``FIBER_COLUMNS``); the new ones are appended in place.
+    cells : Pool
+        The cells (row = cell id), with ``rear_width_um`` and the rear geometry.
+    counts : ndarray of int, shape (n_cells,)
+        New fibres per cell (from :func:`new_fiber_counts`).
+    scenario : Scenario
+        The run's scenario (``fibers`` section).
+    rng : numpy.random.Generator
+        Source of the positions along the rear.
+    t : float
+        Current time, min (the fibres' ``t_form_min``).
+
+    Returns
+    -------
+    ids : ndarray of int, shape (n,)
+        Ids of the new fibres.
+    branch : ndarray of bool, shape (n,)
+        Which joined another fibre.
+    jx, jy : ndarray, shape (n,)
+        Junction positions, µm (NaN for root fibres).
+    """
     idx = np.repeat(np.arange(len(cells)), counts)
     n = idx.size
     if n == 0:
@@ -103,8 +172,20 @@ def _find_parents(fibers, cell_ids, ax, ay, scenario):
 
 
 def fiber_geometry(fibers, cells, max_depth: int) -> None:
-    """Proximal ends and lengths of attached fibres, in place: roots end at the cell rear,
-    branches at their junction on the parent (resolved depth by depth)."""
+    """Proximal ends and lengths of attached fibres, in place.
+
+    Roots end at the cell rear, branches at their junction on the parent (resolved depth by
+    depth).
+
+    Parameters
+    ----------
+    fibers : Pool
+        The fibres; ``x1_um, y1_um`` and ``length_um`` (µm) are updated in place.
+    cells : Pool
+        The cells (row = cell id) with their current position, polarity and rear width.
+    max_depth : int
+        Deepest branch level to resolve.
+    """
     att = fibers["attached"]
     x1, y1 = fibers["x1_um"].copy(), fibers["y1_um"].copy()
     root = att & (fibers["parent_fiber_id"] < 0)
@@ -129,7 +210,26 @@ def break_fibers(fibers, scenario, rng, t: float, dt: float) -> np.ndarray:
     """Break attached fibres with an age-rising hazard; detach their branches too.
 
     The Weibull scale grows with the tetraspanin level (TSPAN4 stabilises RFs, Wang 2022).
-    Returns the mask of fibres detached in this step.
+
+    Parameters
+    ----------
+    fibers : Pool
+        The fibres; ``attached`` and ``t_break_min`` are updated in place.
+    scenario : Scenario
+        The run's scenario (``fibers`` section: Weibull scale in min and shape).
+    rng : numpy.random.Generator
+        Source of the break draws.
+    t, dt : float
+        Current time and time step, min.
+
+    Returns
+    -------
+    ndarray of bool, shape (n_fibers,)
+        Fibres detached in this step (broken, or downstream of a break).
+
+    References
+    ----------
+    Wang Y et al. 2022 (the oldest, far RF sections break first; TSPAN4 lengthens RFs).
     """
     p = scenario.fibers
     att = fibers["attached"]

@@ -33,7 +33,7 @@ __all__ = ["Field", "make_field", "deposit", "sample", "sample_gradient", "diffu
 class Field:
     """A multi-species grid field.
 
-    Attributes
+    Parameters
     ----------
     species : tuple of str
         Species names, in the order of the first axis of ``amount``.
@@ -41,12 +41,23 @@ class Field:
         Amount per grid cell (au). Cell ``(j, i)`` covers ``[i h, (i+1) h) × [j h, (j+1) h)``.
     h_um : float
         Grid spacing (µm).
-    diffusion_um2_per_min, decay_per_min : ndarray, shape (n_species,)
-        Per-species diffusion coefficient and first-order decay rate.
-    decayed, taken_up : ndarray, shape (n_species,)
-        Cumulative amounts removed by decay and by cell uptake (au), for mass balance.
-    deposited : ndarray, shape (n_species,)
-        Cumulative amounts deposited (au).
+    diffusion_um2_per_min : ndarray, shape (n_species,)
+        Per-species diffusion coefficient, µm²/min.
+    decay_per_min : ndarray, shape (n_species,)
+        Per-species first-order decay rate, 1/min.
+    decayed, taken_up : ndarray, shape (n_species,), optional
+        Cumulative amounts removed by decay and by cell uptake (au), for mass balance
+        (default zeros).
+    deposited : ndarray, shape (n_species,), optional
+        Cumulative amounts deposited (au) (default zeros).
+
+    Examples
+    --------
+    >>> f = make_field(["cxcl12"], 100.0, 100.0, 5.0, 60.0, 0.0)
+    >>> deposit(f, f.index("cxcl12"), [50.0], [50.0], [10.0])
+    >>> diffuse_decay(f, 30.0)
+    >>> f.shape, round(float(f.total()[0]), 9)
+    ((20, 20), 10.0)
     """
 
     species: tuple[str, ...]
@@ -71,7 +82,23 @@ class Field:
         return self.amount.shape[1:]
 
     def index(self, name: str) -> int:
-        """Row of species ``name``; a clear error if the field does not carry it."""
+        """Row of species ``name``; a clear error if the field does not carry it.
+
+        Parameters
+        ----------
+        name : str
+            Species name.
+
+        Returns
+        -------
+        int
+            Index into the first axis of ``amount``.
+
+        Raises
+        ------
+        KeyError
+            Naming the species and those the field carries.
+        """
         try:
             return self.species.index(name)
         except ValueError:
@@ -79,11 +106,23 @@ class Field:
                            ) from None
 
     def concentration(self) -> np.ndarray:
-        """Concentration (au/µm²), shape ``(n_species, ny, nx)``."""
+        """Concentration of every species.
+
+        Returns
+        -------
+        ndarray, shape (n_species, ny, nx)
+            Amount over cell area, au/µm².
+        """
         return self.amount / self.h_um ** 2
 
     def total(self) -> np.ndarray:
-        """Total amount on the grid per species (au), shape ``(n_species,)``."""
+        """Total amount on the grid per species.
+
+        Returns
+        -------
+        ndarray, shape (n_species,)
+            Amount, au.
+        """
         return self.amount.sum(axis=(1, 2))
 
 
@@ -92,6 +131,35 @@ def make_field(species, width_um: float, height_um: float, h_um: float,
     """An empty field covering ``width_um × height_um`` with spacing about ``h_um``.
 
     The spacing is adjusted so that a whole number of cells tiles the domain exactly.
+
+    Parameters
+    ----------
+    species : sequence of str
+        Species names.
+    width_um, height_um : float
+        Size of the substrate, µm.
+    h_um : float
+        Wanted grid spacing, µm.
+    diffusion_um2_per_min : float or array_like, shape (n_species,)
+        Diffusion coefficients, µm²/min (≥ 0).
+    decay_per_min : float or array_like, shape (n_species,)
+        First-order decay rates, 1/min (≥ 0).
+
+    Returns
+    -------
+    Field
+        With zero amounts.
+
+    Raises
+    ------
+    ValueError
+        If a diffusion coefficient or decay rate is negative.
+
+    Examples
+    --------
+    >>> f = make_field(["cxcl12", "vegfa"], 800.0, 400.0, 5.0, [60.0, 120.0], 0.02)
+    >>> f.amount.shape, f.h_um
+    ((2, 80, 160), 5.0)
     """
     species = tuple(species)
     nx = max(int(np.ceil(width_um / h_um)), 2)
@@ -124,10 +192,14 @@ def deposit(f: Field, species: int, x_um, y_um, amount_au) -> None:
 
     Parameters
     ----------
+    f : Field
+        The field; ``amount`` and ``deposited`` are updated in place.
     species : int
         Row of the species (``Field.index``).
-    x_um, y_um, amount_au : array_like, shape (n,)
-        Positions (µm; clamped into the domain, as the walls reflect) and amounts (au).
+    x_um, y_um : array_like, shape (n,)
+        Positions, µm (clamped into the domain, as the walls reflect).
+    amount_au : array_like, shape (n,)
+        Amounts, au.
     """
     x, y = np.broadcast_arrays(np.asarray(x_um, float), np.asarray(y_um, float))
     a = np.broadcast_to(np.asarray(amount_au, float), x.shape)
@@ -151,18 +223,39 @@ def _interp(grid: np.ndarray, iy0, iy1, ix0, ix1, wy, wx) -> np.ndarray:
 
 
 def sample(f: Field, x_um, y_um) -> np.ndarray:
-    """Bilinear concentration (au/µm²) of every species at points, shape ``(n_species, n)``."""
+    """Bilinear concentration of every species at points.
+
+    Parameters
+    ----------
+    f : Field
+        The field.
+    x_um, y_um : array_like, shape (n,)
+        Positions, µm.
+
+    Returns
+    -------
+    ndarray, shape (n_species, n)
+        Concentrations, au/µm².
+    """
     return _interp(f.concentration(), *_bilinear(f, x_um, y_um))
 
 
 def sample_gradient(f: Field, x_um, y_um) -> tuple[np.ndarray, np.ndarray]:
-    """Bilinear concentration gradient (au/µm³) at points.
+    """Bilinear concentration gradient at points.
 
     Central differences inside, zero normal gradient at the walls (reflecting).
+
+    Parameters
+    ----------
+    f : Field
+        The field.
+    x_um, y_um : array_like, shape (n,)
+        Positions, µm.
 
     Returns
     -------
     gx, gy : ndarray, shape (n_species, n)
+        Gradient components, au/µm³.
     """
     c = f.concentration()
     pad = np.pad(c, ((0, 0), (1, 1), (1, 1)), mode="edge")
@@ -185,7 +278,15 @@ def _propagator(f: Field, dt_min: float) -> np.ndarray:
 
 
 def diffuse_decay(f: Field, dt_min: float) -> None:
-    """Advance diffusion (exact DCT step, reflecting walls) and decay by ``dt_min``."""
+    """Advance diffusion (exact DCT step, reflecting walls) and decay by ``dt_min``.
+
+    Parameters
+    ----------
+    f : Field
+        The field; ``amount`` and ``decayed`` are updated in place.
+    dt_min : float
+        Time step, min (nothing happens for ``dt_min ≤ 0``).
+    """
     if dt_min <= 0:
         return
     if (f.diffusion_um2_per_min > 0).any():
@@ -210,11 +311,14 @@ def apply_uptake(f: Field, x_um, y_um, rate_per_min, dt_min: float) -> np.ndarra
 
     Parameters
     ----------
+    f : Field
+        The field; ``amount`` and ``taken_up`` are updated in place.
     x_um, y_um : array_like, shape (n,)
         Cell positions (µm).
     rate_per_min : array_like, shape (n_species,) or (n_species, n)
         Uptake rate constant per cell (1/min) for each species.
     dt_min : float
+        Time step, min.
 
     Returns
     -------
@@ -245,9 +349,34 @@ def apply_uptake(f: Field, x_um, y_um, rate_per_min, dt_min: float) -> np.ndarra
 
 def point_kernel(r_um: np.ndarray, amount_au: float, d_um2_per_min: float, t_min: float,
                  decay_per_min: float = 0.0) -> np.ndarray:
-    """Analytical 2-D concentration (au/µm²) at distance ``r_um`` from a point release.
+    """Analytical 2-D concentration at distance ``r_um`` from a point release.
 
     ``c = M exp(-k t) / (4 π D t) · exp(-r² / 4 D t)`` on an unbounded plane.
+
+    Parameters
+    ----------
+    r_um : ndarray, shape (n,)
+        Distances from the release point, µm.
+    amount_au : float
+        Amount released, au.
+    d_um2_per_min : float
+        Diffusion coefficient, µm²/min.
+    t_min : float
+        Time since release, min (> 0).
+    decay_per_min : float
+        First-order decay rate, 1/min.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        Concentration, au/µm².
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> c = point_kernel(np.array([0.0, 10.0]), 1.0, 60.0, 1.0)
+    >>> bool(c[0] > c[1]), round(float(c[0] * 4 * np.pi * 60.0), 6)
+    (True, 1.0)
     """
     s = 4.0 * d_um2_per_min * t_min
     return amount_au * np.exp(-decay_per_min * t_min) / (np.pi * s) * np.exp(-r_um ** 2 / s)

@@ -1,5 +1,6 @@
 """Function modules plugged into the engine: cargo, mitocytosis, signalling (MODEL.md §5).
 
+Owns which function modules a run has, the order they step in and their read-outs.
 ``build_modules(scenario)`` returns the modules the scenario switches on; they share one
 ``Shared`` object (the cargo ``Ledger``, the signal ``Field``, the recipient cells). They
 init and step in ``MODULE_ORDER``: signalling (field uptake, diffusion, decay; chemotaxis
@@ -26,7 +27,30 @@ MODULE_ORDER = ("signalling", "mitochondria", "cargo")
 
 
 class Shared:
-    """State the function modules share within one simulation."""
+    """State the function modules share within one simulation.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The run's scenario.
+
+    Attributes
+    ----------
+    sc : Scenario
+        The run's scenario.
+    ledger : Ledger
+        Amounts moved between compartments.
+    field : Field or None
+        The signal field, once the signalling module made it.
+    recipients : Pool or None
+        Recipient cells, if the scenario has any.
+    species : list of str
+        Signalling species (empty when the field is off).
+    mdnp_rows : list of dict
+        MDNPs freed by ruptures, one dict of arrays per step with ruptures.
+    embryo : dict or None
+        The embryo's outcome, once scored.
+    """
 
     def __init__(self, scenario):
         self.sc = scenario
@@ -38,6 +62,19 @@ class Shared:
         self.embryo: dict | None = None
 
     def takers(self, sim):
+        """Cell populations that may take migrasomes up.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The running engine (its ``cells`` pool).
+
+        Returns
+        -------
+        list of (str, Pool)
+            ``("cell", sim.cells)``, then ``("recipient", recipients)`` if there are recipients;
+            a taker's kind is its index in this list.
+        """
         out = [("cell", sim.cells)]
         if self.recipients is not None:
             out.append(("recipient", self.recipients))
@@ -45,19 +82,50 @@ class Shared:
 
 
 class MitochondriaModule:
+    """Mitochondrial quality control of the engine's cells (see :mod:`migrasome.sim.mitochondria`).
+
+    Parameters
+    ----------
+    shared : Shared
+        State shared with the other function modules (the ledger).
+    """
+
     def __init__(self, shared):
         self.sh, self.frames = shared, []
 
-    def init(self, sim):
+    def init(self, sim) -> None:
+        """Add this module's columns and state before the first step.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The engine (its pools, scenario and generator).
+        """
         mt.add_columns(sim.cells, sim.sites, sim.scenario.mitochondria)
         self.n0 = len(sim.cells) * sim.scenario.mitochondria.n_per_cell
 
-    def step(self, sim):
+    def step(self, sim) -> None:
+        """Advance this module by one engine step.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The engine, at the end of its mechanism step (``sim.t_min``, ``sim.dt_min`` in min).
+        """
         f = mt.step(sim.cells, sim.sites, sim.scenario.mitochondria, sim.dt_min, sim.rng,
                     self.sh.ledger)
         sim.cells["motility_factor"] = sim.cells["motility_factor"] * f
 
-    def record(self, sim, frame):
+    def record(self, sim, frame) -> None:
+        """Record this module's state at a recorded frame.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The engine.
+        frame : int
+            The recorded frame number.
+        """
         c = sim.cells
         self.frames.append(pd.DataFrame({
             "cell_id": c.ids, "frame": frame, "t_min": sim.t_min,
@@ -66,16 +134,38 @@ class MitochondriaModule:
             "exported_cumulative": c["mito_exported"], "degraded_cumulative": c["mito_degraded"],
             "cccp_uM": sim.scenario.mitochondria.cccp_uM}))
 
-    def tables(self):
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """This module's tables for the Results.
+
+        Returns
+        -------
+        dict of str to DataFrame
+            ``mitochondria_frames``: per cell and frame, healthy and damaged counts.
+        """
         return {"mitochondria_frames": pd.concat(self.frames, ignore_index=True)
                 if self.frames else pd.DataFrame()}
 
 
 class CargoModule:
+    """Migracytosis, fates and signal release of the sites (see :mod:`migrasome.sim.cargo`).
+
+    Parameters
+    ----------
+    shared : Shared
+        State shared with the other function modules (ledger, field, recipients).
+    """
+
     def __init__(self, shared):
         self.sh = shared
 
-    def init(self, sim):
+    def init(self, sim) -> None:
+        """Add this module's columns and state before the first step.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The engine (its pools, scenario and generator).
+        """
         p = sim.scenario.cargo
         cg.add_cell_columns(sim.cells, p)
         for _, pool in self.sh.takers(sim):
@@ -92,8 +182,16 @@ class CargoModule:
             out[s] = [look[ct] for ct in cell_types]
         return out
 
-    def fill_injected(self, sim, ids):
-        """Injected migrasomes carry the donor type's cargo at their full size."""
+    def fill_injected(self, sim, ids) -> None:
+        """Injected migrasomes carry the donor type's cargo at their full size.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The engine.
+        ids : ndarray of int, shape (n,)
+            Ids of the injected sites.
+        """
         p, s = sim.scenario.cargo, sim.sites
         cg.clean_new_rows(s, self.sh.species)
         rows = s.index_of(ids)
@@ -112,7 +210,14 @@ class CargoModule:
         for col in ("protein_au", "n_vesicles", "mrna_copies"):
             self.sh.ledger.add(f"{col}:injection->migrasome", s[col][rows])
 
-    def step(self, sim):
+    def step(self, sim) -> None:
+        """Advance this module by one engine step.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The engine, at the end of its mechanism step (``sim.t_min``, ``sim.dt_min`` in min).
+        """
         p, sh, s = sim.scenario.cargo, self.sh, sim.sites
         cg.clean_new_rows(s, sh.species)
         dens = self._density(list(sim.cells["cell_type"]))
@@ -142,10 +247,26 @@ class CargoModule:
         for _, pool in takers:
             cg.translate(pool, p, sim.dt_min, sim.rng, sh.ledger)
 
-    def record(self, sim, frame):
+    def record(self, sim, frame) -> None:
+        """Record this module's state at a recorded frame.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The engine.
+        frame : int
+            The recorded frame number.
+        """
         pass
 
-    def tables(self):
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """This module's tables for the Results.
+
+        Returns
+        -------
+        dict of str to DataFrame
+            ``cargo`` (per migrasome), ``mdnps`` (per rupture), ``cargo_balance`` (the ledger).
+        """
         df = self.sites.to_frame()
         df = df[df["cargo_volume_um3"] > 0]
         cols = ["site_id", "cell_id", "injected", "x_um", "y_um", "cargo_volume_um3",
@@ -168,7 +289,28 @@ class CargoModule:
 
 
 def build_modules(scenario) -> list:
-    """The function modules a scenario switches on, in ``MODULE_ORDER``."""
+    """The function modules a scenario switches on, in ``MODULE_ORDER``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The run's scenario (``field``, ``signalling``, ``mitochondria``, ``cargo`` switches).
+
+    Returns
+    -------
+    list
+        Module objects with ``init(sim)``, ``step(sim)``, ``record(sim, frame)`` and
+        ``tables()``; empty when no function is on.
+
+    Examples
+    --------
+    >>> from migrasome.scenario import Scenario
+    >>> build_modules(Scenario())
+    []
+    >>> s = Scenario().with_changes(**{"cargo.enabled": True, "mitochondria.enabled": True})
+    >>> [type(m).__name__ for m in build_modules(s)]
+    ['MitochondriaModule', 'CargoModule']
+    """
     sc = scenario
     wanted = {"signalling": sc.field.enabled or sc.signalling.enabled,
               "mitochondria": sc.mitochondria.enabled, "cargo": sc.cargo.enabled}
@@ -191,15 +333,22 @@ def _rate(df: pd.DataFrame, col: str) -> dict:
 def summarize_functions(results) -> dict:
     """Read-outs of the function modules from a Results (empty when none ran).
 
+    Parameters
+    ----------
+    results : Results
+        A simulation's results (its ``tables`` dict: ``cargo``, ``mdnps``,
+        ``mitochondria_frames``, ``recipient_frames``, ``embryos``, when present).
+
     Returns
     -------
     dict
         Cargo: ``rna_fraction``, ``mean_inner_vesicles``, fate fractions, ``n_mdnps``;
-        mitochondria: ``mitocytosis_per_cell_per_h``, ``mitophagy_per_cell_per_h``,
-        ``final_healthy_fraction``; recipients: ``recipient_clustered_fraction``;
+        mitochondria: ``mitocytosis_per_cell_per_h``, ``mitophagy_per_cell_per_h`` (1/h per
+        cell), ``final_healthy_fraction``; recipients: ``recipients_with_uptake_fraction``;
         embryos: ``n_embryos``, ``organ_defect_rate`` with its 95 % Wilson interval,
         ``laterality_defect_rate`` (same), ``expected_organ_defect_rate`` (mean model
-        probability, a low-variance estimate), ``migrasomes_per_embryo``.
+        probability, a low-variance estimate), ``dfc_clustered_fraction``,
+        ``migrasomes_per_embryo``.
     """
     t = results.tables
     out: dict = {}

@@ -1,5 +1,7 @@
-"""The two response laws the mechanisms share: exponential relaxation and a normalised Hill
-function. One home for each, so that every mechanism saturates and relaxes the same way."""
+"""The two response laws the mechanisms share: exponential relaxation and a normalised Hill law.
+
+One home for each, so that every mechanism saturates and relaxes the same way.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +11,15 @@ __all__ = ["relax", "hill_norm"]
 
 
 def relax(x, target, rate, dt: float):
-    """Level after relaxing for ``dt`` towards ``target`` at ``rate`` (exact for a constant
-    target, so stable for any time step).
+    """Level after relaxing for ``dt`` towards ``target`` at ``rate``.
+
+    Exact for a constant target, so stable for any time step.
 
     Parameters
     ----------
-    x, target : array_like
-        Current level and the level it relaxes towards (same units).
+    x, target : array_like, shape (n_sites,) or scalar
+        Current level and the level it relaxes towards (same units, e.g. relative to wild
+        type).
     rate : array_like or float
         Relaxation rate, 1/min.
     dt : float
@@ -24,7 +28,12 @@ def relax(x, target, rate, dt: float):
     Returns
     -------
     ndarray or float
-        ``target + (x − target)·exp(−rate·dt)``.
+        ``target + (x − target)·exp(−rate·dt)``, with the broadcast shape of the inputs.
+
+    Examples
+    --------
+    >>> round(float(relax(0.0, 1.0, 0.1, 10.0)), 4)
+    0.6321
     """
     return target + (x - target) * np.exp(-rate * dt)
 

@@ -24,8 +24,18 @@ __all__ = ["add_columns", "motility_factor", "mitophagy_rate", "damage_rate", "s
 
 
 def add_columns(cells, sites, p) -> None:
-    """Cell counts (``mito_healthy``, ``mito_damaged``, cumulative ``mito_exported``,
-    ``mito_degraded``) and the site count ``n_mito`` (with ``n_mito_damaged``)."""
+    """Add the mitochondrial columns to cells and sites.
+
+    Cell counts ``mito_healthy`` (at the set point), ``mito_damaged``, cumulative
+    ``mito_exported`` and ``mito_degraded``; site counts ``n_mito`` and ``n_mito_damaged``.
+
+    Parameters
+    ----------
+    cells, sites : Pool
+        Updated in place.
+    p : MitochondriaParams
+        The mitochondria parameters (``n_per_cell``).
+    """
     cells.add_column("mito_healthy", np.int64, p.n_per_cell)
     cells.add_column("mito_damaged", np.int64, 0)
     cells.add_column("mito_exported", np.int64, 0)
@@ -35,24 +45,89 @@ def add_columns(cells, sites, p) -> None:
 
 
 def motility_factor(dose_uM: float, p) -> float:
-    """Relative speed under CCCP: ≈1 for mild doses, small at 10 µM (Jiao 2021)."""
+    """Relative speed under CCCP: ≈1 for mild doses, small at 10 µM (Jiao 2021).
+
+    Parameters
+    ----------
+    dose_uM : float
+        CCCP dose, µM.
+    p : MitochondriaParams
+        ``motility_ic50_uM`` (µM) and ``motility_hill``.
+
+    Returns
+    -------
+    float
+        1 / (1 + (dose/IC50)^h), relative to untreated.
+
+    References
+    ----------
+    Jiao H et al. 2021 Cell.
+
+    Examples
+    --------
+    >>> from migrasome.parameters import MitochondriaParams
+    >>> p = MitochondriaParams()
+    >>> motility_factor(0.0, p), round(motility_factor(10.0, p), 3)
+    (1.0, 0.111)
+    """
     return 1.0 / (1.0 + (dose_uM / p.motility_ic50_uM) ** p.motility_hill)
 
 
 def damage_rate(dose_uM: float, p) -> float:
-    """Healthy → damaged (1/min)."""
+    """Healthy → damaged rate at a CCCP dose.
+
+    Parameters
+    ----------
+    dose_uM : float
+        CCCP dose, µM.
+    p : MitochondriaParams
+        Basal damage (1/min) and damage per µM (1/(µM·min)).
+
+    Returns
+    -------
+    float
+        Rate, 1/min.
+    """
     return p.damage_basal_per_min + p.damage_per_uM_per_min * dose_uM
 
 
 def mitophagy_rate(dose_uM: float, p) -> float:
-    """Damaged → degraded (1/min), switch-like in dose."""
+    """Damaged → degraded rate, switch-like in dose (PINK1/Parkin).
+
+    Parameters
+    ----------
+    dose_uM : float
+        CCCP dose, µM.
+    p : MitochondriaParams
+        Basal and maximal mitophagy (1/min), EC50 (µM) and Hill coefficient.
+
+    Returns
+    -------
+    float
+        Rate, 1/min.
+
+    References
+    ----------
+    Narendra D et al. 2008 J Cell Biol.
+    """
     h = dose_uM ** p.mitophagy_hill
     return p.mitophagy_basal_per_min + p.mitophagy_max_per_min * h / (
         p.mitophagy_ec50_uM ** p.mitophagy_hill + h)
 
 
 def healthy_fraction(cells) -> np.ndarray:
-    """Healthy / all mitochondria in each cell, shape ``(n_cells,)``."""
+    """Healthy / all mitochondria in each cell.
+
+    Parameters
+    ----------
+    cells : Pool
+        With ``mito_healthy`` and ``mito_damaged``.
+
+    Returns
+    -------
+    ndarray, shape (n_cells,)
+        Fraction in [0, 1] (1 for a cell without mitochondria).
+    """
     tot = cells["mito_healthy"] + cells["mito_damaged"]
     return np.divide(cells["mito_healthy"], tot, out=np.ones(len(cells)), where=tot > 0)
 
@@ -72,18 +147,31 @@ def _spread(counts: np.ndarray, site_rows_by_cell: np.ndarray, first: np.ndarray
 def step(cells, sites, p, dt_min: float, rng, ledger) -> np.ndarray:
     """Advance mitochondria of every cell by ``dt_min``.
 
+    Damage, mitophagy, mitocytosis into the cell's attached swollen migrasomes, then
+    biogenesis towards the set point (see the module docstring).
+
     Parameters
     ----------
     cells, sites : Pool
         With the columns of ``add_columns``; sites need ``cell_id, attached,
-        diameter_um``.
+        diameter_um``. Updated in place.
     p : MitochondriaParams
-    ledger : cargo.Ledger
+        The mitochondria parameters.
+    dt_min : float
+        Time step, min.
+    rng : numpy.random.Generator
+        Source of the binomial and Poisson draws.
+    ledger : Ledger
+        Receives the ``mito:*`` flows.
 
     Returns
     -------
     ndarray, shape (n_cells,)
-        The motility factor to multiply into the cells' speed.
+        The motility factor to multiply into the cells' speed (relative).
+
+    References
+    ----------
+    Jiao H et al. 2021 Cell (mitocytosis).
     """
     n = len(cells)
     if n == 0:

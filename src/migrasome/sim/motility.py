@@ -1,8 +1,10 @@
 """Cell migration: a persistent random walk with turning, rear width and adhesion (MODEL.md §2).
 
-Speed comes from the cell's motors (myosin II, Arp2/3), vimentin and how strongly it adheres
-(biphasic, Palecek 1997); persistence from angular diffusion D_θ = 1/τ_p; turning cells
-have narrower rears (Fan 2022), measured by the smoothed rate of change of polarity.
+Owns how cells move and what sets it: speed comes from the cell's motors (myosin II,
+Arp2/3), vimentin and how strongly it adheres (biphasic, Palecek 1997); persistence from
+angular diffusion D_θ = 1/τ_p; turning cells have narrower rears (Fan 2022), measured by the
+smoothed rate of change of polarity. Also the integrin–ECM pairing and the wild-type
+reference scenario that adhesion-dependent rates scale from.
 """
 
 from __future__ import annotations
@@ -30,15 +32,38 @@ SITE_INTEGRIN = {
 
 
 def site_pairs(scenario) -> dict[str, float]:
-    """Integrin → relative affinity of the pairs that anchor a site on this coating."""
+    """Integrin → relative affinity of the pairs that anchor a site on this coating.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The run's scenario (``ecm``).
+
+    Returns
+    -------
+    dict of str to float
+        Integrin level name (a ``molecules`` field) → affinity, relative to α5–fibronectin.
+    """
     e = scenario.ecm
     scale = e.collagen1_affinity if e.coating == "collagen-I" else 1.0
     return {a: scale for a in SITE_INTEGRIN[e.coating]}
 
 
 def adhesion_pairs(scenario) -> dict[str, float]:
-    """The pairs that make adhesions and so RF anchors: the site pairs plus αv on
-    fibronectin (Hynes 2002)."""
+    """The integrin–ECM pairs that make adhesions, and so RF anchors.
+
+    The site pairs plus αv on fibronectin (Hynes 2002 Cell).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The run's scenario (``ecm``).
+
+    Returns
+    -------
+    dict of str to float
+        Integrin level name → affinity, relative to α5–fibronectin.
+    """
     pairs = site_pairs(scenario)
     if scenario.ecm.coating == "fibronectin":
         pairs["ITGAV"] = scenario.ecm.itgav_fibronectin_affinity
@@ -46,7 +71,25 @@ def adhesion_pairs(scenario) -> dict[str, float]:
 
 
 def ecm_ligand(scenario) -> float:
-    """Ligand density on the substrate, 0–1 (Langmuir in coating concentration)."""
+    """Ligand density on the substrate, 0–1 (Langmuir in coating concentration).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The run's scenario (``ecm`` section: coating, concentration and half-saturation in
+        µg/ml).
+
+    Returns
+    -------
+    float
+        Ligand density c / (c + K), dimensionless in [0, 1); 0 on an uncoated dish.
+
+    Examples
+    --------
+    >>> from migrasome.scenario import Scenario
+    >>> ecm_ligand(Scenario())  # 10 µg/ml fibronectin, K = 10 µg/ml
+    0.5
+    """
     c = scenario.ecm.concentration_ug_per_ml
     if scenario.ecm.coating == "uncoated":
         return 0.0
@@ -58,22 +101,77 @@ def specific_adhesion(scenario) -> float:
 
     β1 pairs with every α named here, so the scarcer of the two sets the number of dimers.
     At wild-type NRK levels on 10 µg/ml fibronectin it is 0.75 (see ``reference_scenario``).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The run's scenario (``molecules`` levels relative to wild type, ``ecm``).
+
+    Returns
+    -------
+    float
+        Specific adhesiveness, dimensionless (relative units).
+
+    References
+    ----------
+    Wu D et al. 2017 J Cell Biol (integrin–ECM pairs); Hynes RO 2002 Cell (αv binds
+    fibronectin).
+
+    Examples
+    --------
+    >>> from migrasome.scenario import Scenario
+    >>> specific_adhesion(Scenario())
+    0.75
     """
     return _pairing(scenario.molecules, adhesion_pairs(scenario)) * ecm_ligand(scenario)
 
 
 def site_pairing(scenario) -> float:
-    """Integrin–ECM pairing that anchors a migrasome site: Σ_j min(α_j, β1)·affinity_j over
-    the site pairs of ``SITE_INTEGRIN`` (relative; 1 for α5 on fibronectin at wild type)."""
+    """Integrin–ECM pairing that anchors a migrasome site.
+
+    Σ_j min(α_j, β1)·affinity_j over the site pairs of ``SITE_INTEGRIN``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The run's scenario.
+
+    Returns
+    -------
+    float
+        Relative pairing; 1 for α5 on fibronectin at wild type.
+
+    References
+    ----------
+    Wu D et al. 2017 J Cell Biol; Ding T et al. 2023 Nat Cell Biol.
+    """
     return _pairing(scenario.molecules, site_pairs(scenario))
 
 
 def reference_scenario(scenario):
-    """The scenario at its reference condition: wild-type levels on the default coating
-    (10 µg/ml fibronectin), with the scenario's own adsorption constant.
+    """The scenario at its reference condition: wild-type levels on 10 µg/ml fibronectin.
 
-    Read-outs that scale from a reference (RF anchor density, site anchoring) divide by the
-    value of this scenario, so no reference number is typed in by hand.
+    Wild-type molecule levels on the default coating, with the scenario's own adsorption
+    constant. Read-outs that scale from a reference (RF anchor density, site anchoring) divide
+    by the value of this scenario, so no reference number is typed in by hand.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The run's scenario.
+
+    Returns
+    -------
+    Scenario
+        A copy with default ``molecules`` and ``ecm`` (``half_saturation_ug_per_ml`` kept).
+
+    Examples
+    --------
+    >>> from migrasome.scenario import Scenario
+    >>> s = Scenario().with_changes(**{"ecm.coating": "laminin-511", "molecules.ITGA5": 0.5})
+    >>> ref = reference_scenario(s)
+    >>> ref.ecm.coating, ref.molecules.ITGA5
+    ('fibronectin', 1.0)
     """
     ecm = scenario.ecm.model_copy(update={"coating": "fibronectin",
                                           "concentration_ug_per_ml": EcmParams().
@@ -93,6 +191,29 @@ def motility_factors(scenario) -> tuple[float, float]:
     nearly stop cells, Ma 2015); vimentin loss lowers speed to 60 % and persistence
     to 50 % (Fan 2022, fig≈); speed is biphasic in adhesiveness α, ∝ (α/α₀)·e^{1−α/α₀}
     (Palecek 1997 Nature), with α = specific + non-specific adhesion.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The run's scenario (``molecules``, ``ecm``, ``cells``).
+
+    Returns
+    -------
+    speed_factor : float
+        Multiplies each cell's intrinsic speed, dimensionless.
+    persistence_factor : float
+        Multiplies the persistence time, dimensionless (1 at wild-type vimentin).
+
+    References
+    ----------
+    Palecek SP et al. 1997 Nature; Fan C et al. 2022 J Cell Biol; Ma L et al. 2015 Cell Res.
+
+    Examples
+    --------
+    >>> from migrasome.scenario import Scenario
+    >>> speed, persistence = motility_factors(Scenario())
+    >>> round(speed, 3), persistence
+    (0.582, 1.0)
     """
     m = scenario.molecules
     p = scenario.cells
@@ -107,7 +228,29 @@ def motility_factors(scenario) -> tuple[float, float]:
 
 
 def init_cells_arrays(scenario, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Initial positions, polarities and intrinsic speeds of ``n_cells`` cells."""
+    """Initial positions, polarities and intrinsic speeds of ``n_cells`` cells.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The run's scenario (``cells``, ``run`` sections).
+    rng : numpy.random.Generator
+        Source of positions, polarities and log-normal speeds.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``x_um, y_um`` (µm, inside the dish), ``theta_rad`` (rad), ``base_speed_um_per_min``
+        (µm/min) and ``radius_um`` (µm), each of shape (n_cells,).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from migrasome.scenario import Scenario
+    >>> a = init_cells_arrays(Scenario(), np.random.default_rng(0))
+    >>> sorted(a), a["x_um"].shape
+    (['base_speed_um_per_min', 'radius_um', 'theta_rad', 'x_um', 'y_um'], (30,))
+    """
     n = scenario.cells.n_cells
     r = scenario.cells.radius_um
     w, h = scenario.run.width_um, scenario.run.height_um
@@ -130,6 +273,24 @@ def step_motility(cells, scenario, rng: np.random.Generator, dt: float,
     Updates ``theta_rad`` (angular diffusion plus the chemotactic bias ``bias_x, bias_y``,
     1/min), ``x_um, y_um`` (reflecting walls), ``speed_um_per_min``, the turning rate
     ``turn_rate_rad_per_min`` and ``rear_width_um``.
+
+    Parameters
+    ----------
+    cells : Pool
+        The cells, n_cells rows; updated in place.
+    scenario : Scenario
+        The run's scenario (``cells``: persistence in min, rear width in µm; ``run``: dish
+        size in µm).
+    rng : numpy.random.Generator
+        Source of the angular noise.
+    dt : float
+        Time step, min.
+    speed_factor, persistence_factor : float
+        From :func:`motility_factors`, dimensionless.
+
+    References
+    ----------
+    Fan C et al. 2022 J Cell Biol (turning cells have narrow rears).
     """
     p = scenario.cells
     n = len(cells)
@@ -170,6 +331,20 @@ def rear_points(cells, idx: np.ndarray, offset_um: np.ndarray) -> tuple[np.ndarr
 
     The offset is clipped to the current rear half-width, so a narrowing rear pulls its
     fibres' attachment points inwards.
+
+    Parameters
+    ----------
+    cells : Pool
+        The cells, with ``x_um, y_um, theta_rad, radius_um, rear_width_um``.
+    idx : ndarray of int, shape (n,)
+        Cell rows.
+    offset_um : ndarray, shape (n,)
+        Lateral offsets from the rear's centre, µm.
+
+    Returns
+    -------
+    x_um, y_um : ndarray, shape (n,)
+        The points, µm.
     """
     th = cells["theta_rad"][idx]
     r = cells["radius_um"][idx]

@@ -15,9 +15,27 @@ __all__ = ["step_motility_loop", "fiber_geometry_loop"]
 
 def step_motility_loop(cells: dict, scenario, noise: np.ndarray, dt: float,
                        speed_factor: float, persistence_factor: float) -> dict:
-    """`motility.step_motility` for given standard-normal ``noise``, one cell at a time.
+    """:func:`~migrasome.sim.motility.step_motility` for given noise, one cell at a time.
 
-    ``cells`` is a dict of arrays (copied, not changed); returns the new arrays.
+    Parameters
+    ----------
+    cells : dict of str to ndarray
+        Cell arrays, each of shape (n_cells,) (``x_um, y_um, theta_rad, pol_x, pol_y, bias_x,
+        bias_y, base_speed_um_per_min, motility_factor, speed_um_per_min,
+        turn_rate_rad_per_min, rear_width_um``); copied, not changed.
+    scenario : Scenario
+        The run's scenario.
+    noise : ndarray, shape (n_cells,)
+        Standard-normal angular noise.
+    dt : float
+        Time step, min.
+    speed_factor, persistence_factor : float
+        From :func:`~migrasome.sim.motility.motility_factors`.
+
+    Returns
+    -------
+    dict of str to ndarray
+        The new arrays, each of shape (n_cells,).
     """
 
     p = scenario.cells
@@ -54,7 +72,41 @@ def step_motility_loop(cells: dict, scenario, noise: np.ndarray, dt: float,
 
 
 def fiber_geometry_loop(fibers: dict, cells: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Proximal ends of attached fibres by following each one's chain of parents."""
+    """Proximal ends of attached fibres by following each one's chain of parents.
+
+    The loop counterpart of :func:`~migrasome.sim.fibers.fiber_geometry`.
+
+    Parameters
+    ----------
+    fibers : dict of str to ndarray
+        Fibre arrays, each of shape (n_fibers,) (``fiber_id, parent_fiber_id, cell_id,
+        offset_um, junction_frac, anchor_x_um, anchor_y_um, x1_um, y1_um, attached``).
+    cells : dict of str to ndarray
+        Cell arrays indexed by cell id (``x_um, y_um, theta_rad, radius_um,
+        rear_width_um``).
+
+    Returns
+    -------
+    x1_um, y1_um : ndarray, shape (n_fibers,)
+        Proximal ends, µm (unchanged for detached fibres).
+
+    Examples
+    --------
+    A root fibre ends at the rear of a cell moving along +x; its branch joins it halfway:
+
+    >>> import numpy as np
+    >>> fibers = {"fiber_id": np.array([0, 1]), "parent_fiber_id": np.array([-1, 0]),
+    ...           "cell_id": np.array([0, 0]), "offset_um": np.zeros(2),
+    ...           "junction_frac": np.array([np.nan, 0.5]),
+    ...           "anchor_x_um": np.array([20.0, 30.0]), "anchor_y_um": np.array([50.0, 60.0]),
+    ...           "x1_um": np.zeros(2), "y1_um": np.zeros(2), "attached": np.array([True, True])}
+    >>> cells = {"x_um": np.array([50.0]), "y_um": np.array([50.0]),
+    ...          "theta_rad": np.array([0.0]), "radius_um": np.array([10.0]),
+    ...          "rear_width_um": np.array([20.0])}
+    >>> x1, y1 = fiber_geometry_loop(fibers, cells)
+    >>> x1.tolist(), y1.tolist()
+    ([40.0, 30.0], [50.0, 50.0])
+    """
     ids = list(fibers["fiber_id"])
     row = {fid: k for k, fid in enumerate(ids)}
 

@@ -17,20 +17,41 @@ __all__ = ["follow_fibers", "break_down", "end_sites"]
 
 
 def follow_fibers(sites, fibers, t: float) -> dict[str, np.ndarray]:
-    """Attached sites move with their fibre; sites whose fibre detached are released (a
-    kept swelling) or abandoned (anything earlier).
+    """Attached sites move with their fibre; sites whose fibre detached are released or abandoned.
+
+    A kept (stabilised) swelling is released, anything earlier is abandoned; a branch point
+    moves with its junction.
 
     Parameters
     ----------
-    sites, fibers : Pool
+    sites : Pool
+        The sites (``migrasome.sim.state.Pool`` with ``SITE_COLUMNS``), n_sites rows.
+    fibers : Pool
+        The fibres (``FIBER_COLUMNS``), with their geometry of this step.
     t : float
         Time at the end of the step, min (stamped on releases).
 
     Returns
     -------
     dict of str to ndarray
-        New ``x_um, y_um, attached, t_release_min, stage`` of every site (empty when
-        there are no sites).
+        New ``x_um, y_um`` (µm), ``attached`` (bool), ``t_release_min`` (min) and ``stage``
+        (:class:`~migrasome.codes.Stage`) of every site, each of shape (n_sites,); empty when
+        there are no sites.
+
+    Examples
+    --------
+    >>> from migrasome.codes import SiteType, Stage
+    >>> from migrasome.sim.biogenesis import SITE_COLUMNS
+    >>> from migrasome.sim.fibers import FIBER_COLUMNS
+    >>> from migrasome.sim.state import Pool
+    >>> fibers = Pool("fiber_id", FIBER_COLUMNS)
+    >>> _ = fibers.append(2, attached=[True, False])  # fibre 1 has broken
+    >>> sites = Pool("site_id", SITE_COLUMNS)
+    >>> _ = sites.append(2, fiber_id=[0, 1], attached=True, stabilized=[False, True],
+    ...                  stage=Stage.FULL, site_type=SiteType.TIP)
+    >>> ch = follow_fibers(sites, fibers, t=30.0)
+    >>> ch["attached"].tolist(), [Stage(s).name for s in ch["stage"]], ch["t_release_min"].tolist()
+    ([True, False], ['FULL', 'RELEASED'], [nan, 30.0])
     """
     if len(sites) == 0:
         return {}
@@ -60,16 +81,35 @@ def break_down(sites, degradation_time_min: float, rng: np.random.Generator, t: 
     Parameters
     ----------
     sites : Pool
+        The sites, n_sites rows.
     degradation_time_min : float
         Mean time from release to breakdown, min.
     rng : numpy.random.Generator
+        Source of randomness (one uniform draw per site).
     t, dt : float
         End of the step and its length, min.
 
     Returns
     -------
     dict of str to ndarray
-        New ``t_breakdown_min`` and ``fate`` of every site.
+        New ``t_breakdown_min`` (min) and ``fate`` (:class:`~migrasome.codes.Fate`) of every
+        site, each of shape (n_sites,).
+
+    References
+    ----------
+    Wu D et al. 2017 J Cell Biol (released migrasomes live ≈200 min).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from migrasome.codes import Fate, Stage
+    >>> from migrasome.sim.biogenesis import SITE_COLUMNS
+    >>> from migrasome.sim.state import Pool
+    >>> sites = Pool("site_id", SITE_COLUMNS)
+    >>> _ = sites.append(2, stage=[Stage.FULL, Stage.RELEASED])
+    >>> ch = break_down(sites, 200.0, np.random.default_rng(0), t=100.0, dt=400.0)  # p ≥ 1
+    >>> ch["t_breakdown_min"].tolist(), [Fate(f).name for f in ch["fate"]]
+    ([nan, 100.0], ['PRESENT', 'BREAKDOWN'])
     """
     rel = sites["stage"] == Stage.RELEASED
     gone = rel & (rng.random(len(sites)) < dt / degradation_time_min)
@@ -80,12 +120,29 @@ def break_down(sites, degradation_time_min: float, rng: np.random.Generator, t: 
 def end_sites(sites) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Sites that ended in this step (broke down, ruptured, were taken up, or aborted).
 
+    Parameters
+    ----------
+    sites : Pool
+        The sites, n_sites rows.
+
     Returns
     -------
     changes : dict of str to ndarray
-        Final ``stage`` and ``fate`` of every site.
-    ended : ndarray of bool
+        Final ``stage`` and ``fate`` of every site, each of shape (n_sites,).
+    ended : ndarray of bool, shape (n_sites,)
         Which sites to retire.
+
+    Examples
+    --------
+    >>> from migrasome.codes import Stage
+    >>> from migrasome.sim.biogenesis import SITE_COLUMNS
+    >>> from migrasome.sim.state import Pool
+    >>> sites = Pool("site_id", SITE_COLUMNS)
+    >>> _ = sites.append(3, stage=[Stage.FULL, Stage.RELEASED, Stage.ABORTED],
+    ...                  t_breakdown_min=[float("nan"), 100.0, float("nan")])
+    >>> changes, ended = end_sites(sites)
+    >>> [Stage(s).name for s in changes["stage"]], ended.tolist()
+    (['FULL', 'GONE', 'ABORTED'], [False, True, True])
     """
     gone = np.isfinite(sites["t_breakdown_min"])
     stage = np.where(gone, Stage.GONE, sites["stage"])

@@ -29,12 +29,37 @@ __all__ = ["make_recipients", "occupancy_gradient", "step_recipients", "converge
            "cluster_stats", "kv_failure_probability", "embryo_outcome", "wilson_ci",
            "inject_migrasomes"]
 
-RECIPIENT_COLUMNS = {"cell_type": object, "x_um": float, "y_um": float, "theta_rad": float,
-                     "radius_um": float, "speed_um_per_min": float}
+RECIPIENT_COLUMNS: dict[str, object] = {
+    "cell_type": object, "x_um": float, "y_um": float, "theta_rad": float, "radius_um": float,
+    "speed_um_per_min": float}
 
 
 def make_recipients(rp, rng, width_um: float, height_um: float) -> Pool:
-    """``rp.n`` recipient cells placed uniformly in the start box, random polarity."""
+    """``rp.n`` recipient cells placed uniformly in the start box, random polarity.
+
+    Parameters
+    ----------
+    rp : RecipientParams
+        The recipients' parameters (start box in µm, radius in µm, speed in µm/min).
+    rng : numpy.random.Generator
+        Source of positions and polarities.
+    width_um, height_um : float
+        Size of the substrate, µm (the start box is clipped to it).
+
+    Returns
+    -------
+    Pool
+        ``recipient_id`` pool with ``cell_type, x_um, y_um, theta_rad, radius_um,
+        speed_um_per_min``, ``rp.n`` rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from migrasome.parameters import RecipientParams
+    >>> pool = make_recipients(RecipientParams(n=5), np.random.default_rng(0), 600.0, 400.0)
+    >>> len(pool), bool((pool["x_um"] >= 150).all() and (pool["x_um"] <= 450).all())
+    (5, True)
+    """
     pool = Pool("recipient_id", RECIPIENT_COLUMNS)
     n = rp.n
     x0, x1 = np.clip(sorted(rp.start_x_um), 0, width_um)
@@ -45,8 +70,26 @@ def make_recipients(rp, rng, width_um: float, height_um: float) -> Pool:
     return pool
 
 
-def occupancy_gradient(f: Field, species: int, x_um, y_um, kd: float):
-    """Gradient of receptor occupancy ``c/(K+c)`` (1/µm) at points; shapes ``(n,)``."""
+def occupancy_gradient(f: Field, species: int, x_um, y_um,
+                       kd: float) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient of receptor occupancy ``c/(K+c)`` at points.
+
+    Parameters
+    ----------
+    f : Field
+        The signal field.
+    species : int
+        Row of the species read.
+    x_um, y_um : array_like, shape (n,)
+        Positions, µm.
+    kd : float
+        Receptor half-occupancy concentration K, au/µm².
+
+    Returns
+    -------
+    gx, gy : ndarray, shape (n,)
+        Occupancy gradient, 1/µm.
+    """
     c = sample(f, x_um, y_um)[species]
     gx, gy = sample_gradient(f, x_um, y_um)
     w = kd / (kd + c) ** 2
@@ -64,7 +107,22 @@ def step_recipients(pool: Pool, f: Field | None, rp, dt_min: float, rng, width_u
                     height_um: float) -> None:
     """Persistent random walk with chemotactic turning, reflecting walls (in place).
 
-    ``dθ = g (−∂ₓθ_occ sin θ + ∂ᵧθ_occ cos θ) dt + √(2 dt / τ) ξ``, speed constant.
+    ``dθ = g (−∂ₓθ_occ sin θ + ∂ᵧθ_occ cos θ) dt / τ + √(2 dt / τ) ξ``, speed constant.
+
+    Parameters
+    ----------
+    pool : Pool
+        Recipient cells; positions and polarities updated in place.
+    f : Field or None
+        The signal field (``None``: no chemotaxis).
+    rp : RecipientParams
+        Gain g (µm), persistence τ (min), receptor K (au/µm²), species.
+    dt_min : float
+        Time step, min.
+    rng : numpy.random.Generator
+        Source of the angular noise.
+    width_um, height_um : float
+        Size of the substrate, µm.
     """
     n = len(pool)
     if n == 0:
@@ -86,10 +144,35 @@ def step_recipients(pool: Pool, f: Field | None, rp, dt_min: float, rng, width_u
     pool["theta_rad"] = np.angle(np.exp(1j * th))
 
 
-def convergence_bias(x_um, y_um, cx: float, cy: float, strength: float, radius_um: float):
-    """Turning bias (1/min) of producer cells towards a point, zero inside ``radius_um``.
+def convergence_bias(x_um, y_um, cx: float, cy: float, strength: float,
+                     radius_um: float) -> tuple[np.ndarray, np.ndarray]:
+    """Turning bias of producer cells towards a point, zero inside ``radius_um``.
 
-    Returns ``(bias_x, bias_y)``, shapes ``(n,)``: a unit vector to the point × strength.
+    Parameters
+    ----------
+    x_um, y_um : array_like, shape (n,)
+        Cell positions, µm.
+    cx, cy : float
+        The convergence point, µm.
+    strength : float
+        Bias strength, 1/min.
+    radius_um : float
+        Radius around the point within which there is no pull, µm.
+
+    Returns
+    -------
+    bias_x, bias_y : ndarray, shape (n,)
+        A unit vector to the point × strength, 1/min.
+
+    References
+    ----------
+    Solnica-Krezel L 2005 Curr Biol (dorsal convergence of mesendoderm).
+
+    Examples
+    --------
+    >>> bx, by = convergence_bias([0.0, 95.0], [0.0, 0.0], 100.0, 0.0, 2.0, 10.0)
+    >>> bx.tolist(), by.tolist()
+    ([2.0, 0.0], [0.0, 0.0])
     """
     dx, dy = cx - np.asarray(x_um), cy - np.asarray(y_um)
     r = np.hypot(dx, dy)
@@ -99,7 +182,28 @@ def convergence_bias(x_um, y_um, cx: float, cy: float, strength: float, radius_u
 
 
 def cluster_stats(x_um, y_um, tx: float, ty: float, radius_um: float) -> dict:
-    """Fraction of cells within ``radius_um`` of the target and the cluster's spread."""
+    """Fraction of cells within ``radius_um`` of the target and the cluster's spread.
+
+    Parameters
+    ----------
+    x_um, y_um : array_like, shape (n,)
+        Cell positions, µm.
+    tx, ty : float
+        The target, µm.
+    radius_um : float
+        Radius of the cluster zone, µm.
+
+    Returns
+    -------
+    dict
+        ``clustered_fraction`` (in [0, 1]), ``spread_um`` (RMS distance from the cells' mean,
+        µm), ``offset_um`` (distance of the mean from the target, µm); NaN without cells.
+
+    Examples
+    --------
+    >>> cluster_stats([0.0, 3.0, 50.0], [0.0, 4.0, 0.0], 0.0, 0.0, 10.0)["clustered_fraction"]
+    0.6666666666666666
+    """
     x, y = np.asarray(x_um), np.asarray(y_um)
     if x.size == 0:
         return {"clustered_fraction": np.nan, "spread_um": np.nan, "offset_um": np.nan}
@@ -115,6 +219,29 @@ def kv_failure_probability(clustered_fraction, ep) -> np.ndarray:
     A KV needs enough DFCs (Gokey 2016: a size threshold for robust left–right patterning);
     the threshold ``ep.kv_half_fraction`` is smoothed by a logistic of width
     ``ep.kv_steepness``, above a background ``ep.kv_failure_floor``.
+
+    Parameters
+    ----------
+    clustered_fraction : array_like
+        Fraction of DFCs in the cluster zone, in [0, 1].
+    ep : EmbryoParams
+        Threshold, width and floor (fractions).
+
+    Returns
+    -------
+    ndarray
+        Probability, same shape as ``clustered_fraction``.
+
+    References
+    ----------
+    Gokey JJ et al. 2016 Dev Dyn; Jiang D et al. 2019 Nat Cell Biol.
+
+    Examples
+    --------
+    >>> from migrasome.parameters import EmbryoParams
+    >>> ep = EmbryoParams()
+    >>> float(kv_failure_probability(0.0, ep)) > 0.9 > float(kv_failure_probability(0.8, ep))
+    True
     """
     q = np.asarray(clustered_fraction, float)
     core = 1.0 / (1.0 + np.exp((q - ep.kv_half_fraction) / ep.kv_steepness))
@@ -122,7 +249,23 @@ def kv_failure_probability(clustered_fraction, ep) -> np.ndarray:
 
 
 def embryo_outcome(clustered_fraction: float, ep, rng) -> dict:
-    """One embryo: KV failure → organ defect; randomised LR → laterality defect."""
+    """One embryo: KV failure → organ defect; randomised LR → laterality defect.
+
+    Parameters
+    ----------
+    clustered_fraction : float
+        Fraction of DFCs in the cluster zone at bud stage.
+    ep : EmbryoParams
+        The embryo parameters.
+    rng : numpy.random.Generator
+        Source of the two draws.
+
+    Returns
+    -------
+    dict
+        ``p_organ_defect``, ``p_laterality_defect`` (probabilities), ``organ_defect``,
+        ``laterality_defect`` (bool draws).
+    """
     p = float(kv_failure_probability(clustered_fraction, ep))
     fail = bool(rng.random() < p)
     lat = bool(fail and rng.random() < ep.laterality_given_defect)
@@ -131,7 +274,31 @@ def embryo_outcome(clustered_fraction: float, ep, rng) -> dict:
 
 
 def wilson_ci(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """95 % Wilson score interval of a proportion ``k / n``."""
+    """95 % Wilson score interval of a proportion ``k / n``.
+
+    Parameters
+    ----------
+    k : int
+        Successes.
+    n : int
+        Trials (``n ≤ 0`` gives NaNs).
+    z : float
+        Normal quantile (1.96 for 95 %).
+
+    Returns
+    -------
+    low, high : float
+        Interval bounds, in [0, 1].
+
+    References
+    ----------
+    Wilson EB 1927 J Am Stat Assoc.
+
+    Examples
+    --------
+    >>> [round(v, 3) for v in wilson_ci(12, 24)]
+    [0.314, 0.686]
+    """
     if n <= 0:
         return (np.nan, np.nan)
     ph = k / n
@@ -143,10 +310,34 @@ def wilson_ci(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
 
 def inject_migrasomes(sites, ip, cx: float, cy: float, t_min: float, rng, width_um: float,
                       height_um: float) -> np.ndarray:
-    """Add ``ip.n_migrasomes`` released migrasomes around ``(cx, cy)``; returns their ids.
+    """Add ``ip.n_migrasomes`` released migrasomes around ``(cx, cy)``.
 
     They have no cell (``cell_id = -1``) and no fibre; the cargo module fills them with
     the donor cell type's cargo.
+
+    Parameters
+    ----------
+    sites : Pool
+        The sites; the new rows are appended in place.
+    ip : InjectionParams
+        Number, diameter (µm) and spread (µm, Gaussian SD) of the bolus.
+    cx, cy : float
+        Injection point, µm.
+    t_min : float
+        Injection time, min (their release time).
+    rng : numpy.random.Generator
+        Source of the positions.
+    width_um, height_um : float
+        Size of the substrate, µm (positions are clipped to it).
+
+    Returns
+    -------
+    ndarray of int, shape (ip.n_migrasomes,)
+        Ids of the injected migrasomes.
+
+    References
+    ----------
+    Jiang D et al. 2019 Nat Cell Biol (injection beneath the shield).
     """
     n = ip.n_migrasomes
     x = np.clip(cx + ip.spread_um * rng.standard_normal(n), 0, width_um)
@@ -168,13 +359,33 @@ def inject_migrasomes(sites, ip, cx: float, cy: float, t_min: float, rng, width_
 
 
 class SignallingModule:
-    """The field, recipient cells, chemotaxis of responsive engine cells, embryo outcome."""
+    """The field, recipient cells, chemotaxis of responsive engine cells, embryo outcome.
+
+    Parameters
+    ----------
+    shared : Shared
+        State shared with the other function modules (field, recipients, ledger).
+    cargo_module : CargoModule, optional
+        Fills injected migrasomes with cargo, when cargo is on.
+    """
 
     def __init__(self, shared, cargo_module=None):
         self.sh, self.cargo = shared, cargo_module
         self.rec_frames, self.field_frames, self.injected = [], [], False
 
-    def init(self, sim):
+    def init(self, sim) -> None:
+        """Add this module's columns and state before the first step.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The engine (its pools, scenario and generator).
+
+        Raises
+        ------
+        ValueError
+            If a field species lacks a diffusion coefficient or decay rate.
+        """
         sc, sh = sim.scenario, self.sh
         if sc.field.enabled:
             fp = sc.field
@@ -193,7 +404,14 @@ class SignallingModule:
         for c in ("bias_x", "bias_y"):
             sim.cells.add_column(c, float, 0.0)
 
-    def step(self, sim):
+    def step(self, sim) -> None:
+        """Advance this module by one engine step.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The engine, at the end of its mechanism step (``sim.t_min``, ``sim.dt_min`` in min).
+        """
         from .field import apply_uptake, diffuse_decay
         sc, sh, cells = sim.scenario, self.sh, sim.cells
         sp = sc.signalling
@@ -262,7 +480,16 @@ class SignallingModule:
         row.update(out)
         self.sh.embryo = row
 
-    def record(self, sim, frame):
+    def record(self, sim, frame) -> None:
+        """Record this module's state at a recorded frame.
+
+        Parameters
+        ----------
+        sim : Simulation
+            The engine.
+        frame : int
+            The recorded frame number.
+        """
         rec, f = self.sh.recipients, self.sh.field
         if rec is not None and len(rec):
             d = {"recipient_id": rec.ids, "frame": frame, "t_min": sim.t_min,
@@ -287,7 +514,15 @@ class SignallingModule:
                     "x_um": xx.ravel(), "y_um": yy.ravel(),
                     "concentration_au_per_um2": c[s].ravel()}))
 
-    def tables(self):
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """This module's tables for the Results.
+
+        Returns
+        -------
+        dict of str to DataFrame
+            ``recipient_frames``, ``field_frames``, ``field_balance``, ``embryos`` (those that
+            apply).
+        """
         out = {}
         if self.rec_frames:
             out["recipient_frames"] = pd.concat(self.rec_frames, ignore_index=True)
