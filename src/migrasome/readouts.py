@@ -126,7 +126,8 @@ def summarize(results) -> pd.Series:
         ``median_diameter_um`` (µm, of the largest size each reached);
         ``median_growth_min`` (min, growth onset to full size);
         ``median_nucleation_to_full_min`` (min, integrin-α5 punctum to full size);
-        ``median_lifetime_min`` (min, growth onset to breakdown, among those that broke down); ``rf_count_per_cell`` and
+        ``median_lifetime_min`` (min, growth onset to breakdown, among those that broke down);
+        ``rf_count_per_cell`` and
         ``rf_length_per_cell_um`` (µm; attached RFs, snapshot); ``released_fraction`` (of the
         migrasomes formed, the fraction released by RF breakage); ``mean_speed_um_per_min``
         (µm/min). Snapshot values are means over the second half of the recorded frames.
