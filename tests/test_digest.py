@@ -1,8 +1,8 @@
 """Behaviour pins: for a fixed scenario and seed, every table is identical, bit for bit.
 
 A refactor must leave these digests unchanged (they were computed on the code before the
-restructuring, and are independent of the pandas major version). A change of the model that is meant to change
-results updates them in the same commit, and says so.
+restructuring, and are independent of the pandas major version). A change of the model
+that is meant to change results updates them in the same commit, and says so.
 """
 
 import hashlib
