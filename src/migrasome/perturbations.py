@@ -213,7 +213,7 @@ def apply_perturbations(scenario: Scenario, names: list[str] | tuple[str, ...]) 
             set_path(data, path, get_path(data, path) * factor)
         for path, value in p.set.items():
             set_path(data, path, value)
-        if dose is not None:
+        if dose is not None and p.dose_path is not None:
             set_path(data, p.dose_path, dose)
     data["perturbations"] = list(scenario.perturbations) + list(names)
     return Scenario.from_dict(data, origin=f"{scenario.name} + {', '.join(names)}")

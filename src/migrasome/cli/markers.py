@@ -64,6 +64,7 @@ def markers(
             pur = _purity(res, sets, profile_from, seed)
         except _BAD_INPUT as e:
             fail(str(e))
+        assert pur is not None
         extra = pur.set_index("sample")[["purity", "purity_se", "dominant"]]
         res.calls = res.calls.join(extra, on="sample")
     source = (f"{table.name} ({pt.source_format}{', log2 input' if pt.log2_input else ''}; "
@@ -102,10 +103,10 @@ def _print(res, pur, out: Path) -> None:
             pv = f"{p.loc[r.sample, 'purity']:.2f} ± {p.loc[r.sample, 'purity_se']:.2f}"
             dom = str(p.loc[r.sample, "dominant"])
         t.add_row(str(r.sample), r.call, conf, r.drivers, pv, dom)
-    c = Console()
-    c.print(t)
+    console = Console()
+    console.print(t)
     i = res.identifiers
-    c.print(f"{i['rows']} proteins: {i['marker_rows']} marker rows, {i['other']} other, "
+    console.print(f"{i['rows']} proteins: {i['marker_rows']} marker rows, {i['other']} other, "
             f"{i['unknown']} unreadable identifiers, {i['ambiguous_groups']} ambiguous groups")
     if i["unknown"]:
-        c.print("unreadable: " + "; ".join(i["unknown_examples"]), highlight=False)
+        console.print("unreadable: " + "; ".join(i["unknown_examples"]), highlight=False)

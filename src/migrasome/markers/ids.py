@@ -26,7 +26,7 @@ _PREFIXES = ("CON__", "REV__", "con_", "rev_")
 
 def load_identifiers() -> pd.DataFrame:
     """The shipped identifier table: ``symbol, kind, species, identifier, source``."""
-    with files("migrasome.markers").joinpath("data", "identifiers.tsv").open(
+    with files("migrasome.markers").joinpath("data").joinpath("identifiers.tsv").open(
             encoding="utf-8") as f:
         return pd.read_csv(f, sep="\t", comment="#", dtype=str, keep_default_na=False)
 
@@ -108,10 +108,13 @@ def map_identifiers(genes: pd.Series | None, accessions: pd.Series | None, *,
     >>> map_identifiers(pd.Series(["tspan4a", "Actb", ""]), None, lookup=lk)["status"].tolist()
     ['marker', 'other', 'unknown']
     """
-    n = len(genes) if genes is not None else len(accessions)
+    n = len(genes) if genes is not None else len(accessions) if accessions is not None else 0
     g = list(genes) if genes is not None else [None] * n
     a = list(accessions) if accessions is not None else [None] * n
-    marker, how, status, amb = [], [], [], []
+    marker: list[str | None] = []
+    how: list[str] = []
+    status: list[str] = []
+    amb: list[bool] = []
     for gv, av in zip(g, a):
         found: list[tuple[str, str]] = []
         wellformed = False

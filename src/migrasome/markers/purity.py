@@ -18,6 +18,8 @@ measured log2 profile (sample / lysate) with non-negative mixture weights and a 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares, nnls
@@ -70,7 +72,7 @@ def _p(name: str, over: dict | None) -> float:
     return float((over or {}).get(name, PROFILE_PARAMS[name][0]))
 
 
-def _population(results) -> dict[str, float]:
+def _population(results) -> dict[str, Any]:
     """Summed areas, volumes and vesicle membrane of a simulated migrasome population."""
     mig = results.migrasomes
     d = mig["max_diameter_um"].to_numpy(float)
@@ -97,8 +99,10 @@ def _population(results) -> dict[str, float]:
     cells = results.tables.get("cells") if hasattr(results, "tables") else None
     r = (float(np.nanmedian(cells["radius_um"])) if cells is not None and len(cells)
          else None)
-    return {"area": float(area.sum()), "domain": float(dom.sum()), "volume": float(vol.sum()),
-            "n_vesicles": n_ves, "cell_radius_um": r, "n": int(ok.sum())}
+    out: dict[str, Any] = {
+        "area": float(area.sum()), "domain": float(dom.sum()), "volume": float(vol.sum()),
+        "n_vesicles": n_ves, "cell_radius_um": r, "n": int(ok.sum())}
+    return out
 
 
 def reference_profiles(results=None, *, markers: pd.DataFrame | None = None,
@@ -276,14 +280,14 @@ def estimate_purity(log2_ratio: pd.Series, profiles: pd.DataFrame, *, n_boot: in
         b = _fit(yv[i], P[i])
         if b.sum() > 0:
             boot.append(b[0] / b.sum())
-    boot = np.array(boot)
+    boot_a = np.array(boot)
     out.update(purity=float(f[0]), exosome_fraction=float(f[1]),
                cell_body_fraction=float(f[2]), rms_residual_log2=float(np.sqrt(np.mean(
                    resid ** 2))))
-    if len(boot) >= 2:
-        out.update(purity_se=float(boot.std(ddof=1)),
-                   purity_low=float(np.percentile(boot, 2.5)),
-                   purity_high=float(np.percentile(boot, 97.5)))
+    if len(boot_a) >= 2:
+        out.update(purity_se=float(boot_a.std(ddof=1)),
+                   purity_low=float(np.percentile(boot_a, 2.5)),
+                   purity_high=float(np.percentile(boot_a, 97.5)))
     return out
 
 
@@ -323,7 +327,7 @@ def purity_table(result, profiles: pd.DataFrame, *, n_boot: int = 200, seed: int
         est = estimate_purity(y, profiles, n_boot=n_boot, seed=seed)
         frac = {"migrasome": est["purity"], "exosome": est["exosome_fraction"],
                 "cell-body": est["cell_body_fraction"]}
-        dominant = (max(frac, key=frac.get) if all(np.isfinite(v) for v in frac.values())
+        dominant = (max(frac, key=lambda k: frac[k]) if all(np.isfinite(v) for v in frac.values())
                     else "unclear")
         rows.append({"sample": s, **est, "dominant": dominant})
     return pd.DataFrame(rows)

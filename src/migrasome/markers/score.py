@@ -115,7 +115,7 @@ def _decide(s: dict[str, float], delta: float) -> str:
     ves = {k: v for k, v in s.items() if k in ("migrasome", "exosome") and np.isfinite(v)}
     if not ves:
         return "unclear"
-    best = max(ves, key=ves.get)
+    best = max(ves, key=lambda k: ves[k])
     cell = s.get("cell_body", np.nan)
     cell = cell if np.isfinite(cell) else 0.0
     return _LABEL[best] if ves[best] - cell >= delta else "cell-body"

@@ -22,7 +22,7 @@ _COLUMNS = ["set", "symbol", "role", "score", "source", "note"]
 
 
 def _data(name: str):
-    return files("migrasome.markers").joinpath("data", name)
+    return files("migrasome.markers").joinpath("data").joinpath(name)
 
 
 def marker_sets_version() -> str:

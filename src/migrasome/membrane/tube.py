@@ -112,10 +112,11 @@ class TubeShape:
     kappa_kT: float | None = None
 
     # physical forms --------------------------------------------------------------------
-    def _need_units(self):
-        if self.r0_um is None:
+    def _need_units(self) -> tuple[float, float]:
+        if self.r0_um is None or self.kappa_kT is None:
             raise ValueError("this shape was solved in dimensionless form; pass kappa_kT and "
                              "tension_pN_per_um to solve_tube for physical units")
+        return self.r0_um, self.kappa_kT
 
     @property
     def bulge_radius_um(self) -> float:
@@ -126,8 +127,7 @@ class TubeShape:
         ValueError
             If the shape was solved in dimensionless form only.
         """
-        self._need_units()
-        return self.bulge_radius_r0 * self.r0_um
+        return self.bulge_radius_r0 * self._need_units()[0]
 
     @property
     def domain_length_um(self) -> float:
@@ -138,8 +138,7 @@ class TubeShape:
         ValueError
             If the shape was solved in dimensionless form only.
         """
-        self._need_units()
-        return self.domain_length_r0 * self.r0_um
+        return self.domain_length_r0 * self._need_units()[0]
 
     @property
     def far_radius_um(self) -> float:
@@ -150,8 +149,7 @@ class TubeShape:
         ValueError
             If the shape was solved in dimensionless form only.
         """
-        self._need_units()
-        return self.far_radius_r0 * self.r0_um
+        return self.far_radius_r0 * self._need_units()[0]
 
     @property
     def energy_kT(self) -> float:
@@ -162,8 +160,7 @@ class TubeShape:
         ValueError
             If the shape was solved in dimensionless form only.
         """
-        self._need_units()
-        return self.energy_kappa * self.kappa_kT
+        return self.energy_kappa * self._need_units()[1]
 
     @property
     def axial_force_pN(self) -> float:
@@ -174,8 +171,8 @@ class TubeShape:
         ValueError
             If the shape was solved in dimensionless form only.
         """
-        self._need_units()
-        return self.axial_force * self.kappa_kT * KT_PN_UM / self.r0_um
+        r0, kappa = self._need_units()
+        return self.axial_force * kappa * KT_PN_UM / r0
 
 
 def _check(name, value, lo=None, hi=None, lo_open=True):

@@ -81,7 +81,8 @@ def param(default: Any, source: str, *, unit: str = "", description: str = "",
     if (status == "fitted") != bool(fitted_to):
         raise ValueError("a fitted parameter names the observations it was fitted to "
                          "(fitted_to), and only a fitted one does")
-    extra = {"source": source, "unit": unit, "status": status, "fitted_to": list(fitted_to)}
+    extra: dict[str, Any] = {"source": source, "unit": unit, "status": status,
+                             "fitted_to": list(fitted_to)}
     return Field(default, description=description, json_schema_extra=extra, **bounds)
 
 
@@ -119,7 +120,8 @@ def sources_table(model: BaseModel, prefix: str = "") -> list[dict[str, Any]]:
         if isinstance(value, BaseModel):
             rows += sources_table(value, prefix=f"{path}.")
             continue
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        extra: dict[str, Any] = (dict(info.json_schema_extra)
+                                 if isinstance(info.json_schema_extra, dict) else {})
         rows.append({"path": path, "value": value, "unit": extra.get("unit", ""),
                      "bounds": _bounds(info.metadata), "status": extra.get("status", ""),
                      "fitted_to": list(extra.get("fitted_to") or []),

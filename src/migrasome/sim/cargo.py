@@ -345,15 +345,15 @@ def choose_fates(sites, takers, p, t_min: float, dt_min: float, rng) -> np.ndarr
             kind.append(np.full(ok.sum(), k))
         if sum(len(x) for x in xs):
             xy = np.column_stack([np.concatenate(xs), np.concatenate(ys)])
-            rad, kind, ids = np.concatenate(rad), np.concatenate(kind), np.concatenate(ids)
-            reach = rad.max() + p.uptake_distance_um
+            rad_a, kind_a, ids_a = np.concatenate(rad), np.concatenate(kind), np.concatenate(ids)
+            reach = rad_a.max() + p.uptake_distance_um
             d, j = cKDTree(xy).query(np.column_stack([sites["x_um"][idx], sites["y_um"][idx]]),
                                      k=1, distance_upper_bound=reach)
             hit = np.isfinite(d)
             jj = np.where(hit, j, 0)
-            hit &= d <= rad[jj] + p.uptake_distance_um
-            near_kind = np.where(hit, kind[jj], -1)
-            near_id = np.where(hit, ids[jj], -1)
+            hit &= d <= rad_a[jj] + p.uptake_distance_um
+            near_kind = np.where(hit, kind_a[jj], -1)
+            near_id = np.where(hit, ids_a[jj], -1)
     r_rup = p.rupture_per_min
     r_up = np.where(near_kind >= 0, p.uptake_per_min, 0.0)
     total = r_rup + r_up

@@ -65,12 +65,12 @@ class Field:
     h_um: float
     diffusion_um2_per_min: np.ndarray
     decay_per_min: np.ndarray
-    decayed: np.ndarray = None
-    taken_up: np.ndarray = None
-    deposited: np.ndarray = None
+    decayed: np.ndarray = None  # type: ignore[assignment]  # zeros, set below
+    taken_up: np.ndarray = None  # type: ignore[assignment]
+    deposited: np.ndarray = None  # type: ignore[assignment]
     _cache: dict = field(default_factory=dict, repr=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         n = len(self.species)
         for name in ("decayed", "taken_up", "deposited"):
             if getattr(self, name) is None:
