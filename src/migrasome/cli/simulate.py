@@ -155,6 +155,43 @@ def perturbations() -> None:
 
 
 @app.command()
+def parameters(
+    preset: str = typer.Option(DEFAULT_PRESET, "--preset", "-p", help="Preset or .toml."),
+    status: str | None = typer.Option(
+        None, help="Only parameters of this status: measured, fitted, assumed, reference, "
+        "setting."),
+    markdown: bool = typer.Option(False, help="Print a Markdown table (for docs)."),
+) -> None:
+    """List every parameter: value, unit, bounds, status (what it rests on) and source."""
+    from ..parameters import STATUSES, ScenarioError, sources_table
+    from ..scenario import load_preset
+
+    if status is not None and status not in STATUSES:
+        fail(f"--status {status!r}: choose one of {', '.join(STATUSES)}")
+    try:
+        sc = load_preset(preset)
+    except ScenarioError as e:
+        fail(str(e))
+    rows = [r for r in sources_table(sc) if status is None or r["status"] == status]
+    if markdown:
+        typer.echo("| parameter | value | unit | bounds | status | source |")
+        typer.echo("| --- | --- | --- | --- | --- | --- |")
+        for r in rows:
+            st = r["status"] + (f" to {', '.join(r['fitted_to'])}" if r["fitted_to"] else "")
+            typer.echo(f"| `{r['path']}` | {r['value']} | {r['unit']} | {r['bounds']} | {st} "
+                       f"| {r['source']} |")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table("parameter", "value", "unit", "bounds", "status", "source")
+    for r in rows:
+        st = r["status"] + (f" ({', '.join(r['fitted_to'])})" if r["fitted_to"] else "")
+        t.add_row(r["path"], str(r["value"]), r["unit"], r["bounds"], st, r["source"])
+    Console().print(t)
+
+
+@app.command()
 def report(
     results_dir: Path = typer.Argument(..., help="A results folder (simulation or analysis)."),
     overwrite: bool = typer.Option(True, help="Replace existing figures and report."),
