@@ -4,7 +4,8 @@
 each mechanism lives in its own module and returns or writes its changes:
 
 1. motility (``motility``), SMS2 foci (``foci``);
-2. fibres: new ones from rear adhesions, geometry, breakage (``fibers``);
+2. fibres: existing ones follow the rear, new ones from rear adhesions, breakage
+   (``fibers``);
 3. sites: new ones on new fibres, release from detached fibres (``biogenesis``,
    ``release``), site kinetics (``biogenesis``), breakdown of released ones (``release``);
 4. function modules in ``functions.MODULE_ORDER`` (cargo, mitochondria, signalling);
@@ -112,9 +113,11 @@ class Simulation:
         # what modules set for one step is reset once motility has used it
         cells["motility_factor"] = np.ones(len(cells))
 
+        # existing RFs follow the rear that just moved, so new adhesions meet them where
+        # they are now (joining would otherwise depend on how far the rear moved per step)
+        fib.fiber_geometry(fibers, cells, sc.fibers.max_depth)
         counts = fib.new_fiber_counts(cells, sc, rng, dt, self.anchor_density)
         ids, branch, jx, jy = fib.create_fibers(fibers, cells, counts, sc, rng, t)
-        fib.fiber_geometry(fibers, cells, sc.fibers.max_depth)
         fib.break_fibers(fibers, sc, rng, t, dt)
 
         new = bio.new_sites(fibers, ids, branch, jx, jy, self.foci, rng, sc)

@@ -129,6 +129,13 @@ def create_fibers(fibers, cells, counts: np.ndarray, scenario, rng, t: float
                                                        - fibers["anchor_x_um"][prow])
         jy[branch] = fibers["anchor_y_um"][prow] + f * (fibers["y1_um"][prow]
                                                        - fibers["anchor_y_um"][prow])
+        # a new branch runs from its adhesion to its junction; a new root starts at length 0
+        rows = fibers.index_of(ids[branch])
+        x1, y1 = fibers["x1_um"].copy(), fibers["y1_um"].copy()
+        x1[rows], y1[rows] = jx[branch], jy[branch]
+        length = fibers["length_um"].copy()
+        length[rows] = np.hypot(jx[branch] - ax[branch], jy[branch] - ay[branch])
+        fibers["x1_um"], fibers["y1_um"], fibers["length_um"] = x1, y1, length
     return ids, branch, jx, jy
 
 
