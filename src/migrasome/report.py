@@ -145,6 +145,10 @@ def make_figures(results: Results, folder: str | Path) -> list[Path]:
     plt = _plt()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    if results.metadata.get("source") == "batch":  # many movies: compare conditions
+        from .batch_stats import batch_figures
+
+        return batch_figures(results, folder)
     out = []
     for name, fn, size in (("map", fig_map, (7, 7)), ("growth", fig_growth, (6, 4)),
                            ("diameters", fig_diameters, (6, 4)), ("counts", fig_counts, (6, 4)),
@@ -195,6 +199,10 @@ def write_report(results: Results, folder: str | Path, figures: list[Path]) -> P
             f"<tr><td>{r['path']}</td><td>{_fmt(r['value'])}</td><td>{r['unit']}</td>"
             f"<td>{html.escape(str(r['source']))}</td></tr>" for r in rows)
         params += "</table>"
+    if meta.get("source") == "batch":
+        from .batch_stats import batch_html
+
+        params = batch_html(results) + params
     title = f"migrasome — {meta.get('preset', meta.get('source', 'results'))}"
     pert = ", ".join(meta.get("perturbations", [])) or "none"
     doc = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
