@@ -5,7 +5,7 @@ imports happen inside the commands so that ``migrasome --help`` stays fast.
 """
 
 from ._app import app
-from . import simulate, shape, render, analyze  # noqa: F401  (register commands)
+from . import simulate, shape, render, analyze, export  # noqa: F401  (register commands)
 
 __all__ = ["app", "main"]
 

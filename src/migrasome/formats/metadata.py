@@ -94,16 +94,20 @@ def _ome_interval(img) -> tuple[float | None, str | None]:
     return None, None
 
 
-def _imagej(path: Path) -> dict:
+def _imagej(path: Path) -> tuple[dict, bool]:
+    """ImageJ metadata, and whether the TIFF's resolution is a calibration at all."""
     if path.suffix.lower() not in (".tif", ".tiff") or not path.is_file():
-        return {}
+        return {}, True
     try:
         import tifffile
 
         with tifffile.TiffFile(path) as tf:
-            return dict(tf.imagej_metadata or {})
+            unit = tf.pages[0].tags.get("ResolutionUnit")
+            calibrated = tf.is_ome or (unit is not None and int(unit.value) != 1)
+            ij = dict(tf.imagej_metadata or {})
+            return ij, calibrated or bool(ij.get("unit"))
     except Exception:  # not a TIFF tifffile can parse: no ImageJ metadata
-        return {}
+        return {}, True
 
 
 def read_calibration(img, path: Path) -> dict[str, Any]:
@@ -150,17 +154,15 @@ def read_calibration(img, path: Path) -> dict[str, Any]:
         if dt is not None:
             sources["frame_interval_min"] = where
     names = [str(c) for c in (img.channel_names or [])]
-    ij = _imagej(path)
+    ij, calibrated = _imagej(path)
+    if not calibrated:  # a resolution of 1 per pixel with no unit: TIFF's default, not a size
+        px = None
+        sources.pop("pixel_size_um", None)
     if ij:
         if dt is None and ij.get("finterval"):
             dt = _minutes(ij["finterval"], ij.get("tunit", "s"))
             if dt is not None:
                 sources["frame_interval_min"] = "ImageJ finterval"
-        unit = str(ij.get("unit", "")).strip().lower()
-        scale = LENGTH_TO_UM.get(unit)
-        if scale is not None and scale != 1.0:  # bioio takes ImageJ lengths as µm
-            px = px * scale if px else px
-            dz = dz * scale if dz else dz
         labels = ij.get("Labels") or []
         n_c = len(names)
         if labels and n_c and all(n.startswith("Channel:") for n in names) \

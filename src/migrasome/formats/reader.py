@@ -254,6 +254,16 @@ def _oib_bioimage(path: Path):
     return img
 
 
+def _unnamed_tiff_stack(path: Path) -> bool:
+    """A TIFF whose planes no metadata names (not OME, not ImageJ)."""
+    if _suffix(path) not in (".tif", ".tiff"):
+        return False
+    import tifffile
+
+    with tifffile.TiffFile(path) as tf:
+        return not (tf.is_ome or tf.is_imagej)
+
+
 def list_scenes(path: str | os.PathLike) -> tuple[str, ...]:
     """The scenes (positions, series) of a microscope file."""
     return tuple(str(s) for s in _bioimage(Path(path)).scenes)
@@ -287,9 +297,9 @@ def open_movie(path: str | os.PathLike, *, scene: str | int | None = None,
     path : path-like
     scene : str or int, optional
         Scene (position) name or index; default the first.
-    z : {"mip", "slice", "3d"}
+    z : {"mip", "slice", "3d"} or "slice:N"
         What a frame of a z-stack is: the maximum-intensity projection (default, what labs
-        do), one plane (``z_index``, default the middle one), or the whole stack (``data``
+        do), one plane (``z_index`` or N, default the middle one), or the whole stack (``data``
         then holds the projection and :meth:`LabMovie.stack` the planes).
     z_index : int, optional
         The plane for ``z="slice"``.
@@ -317,6 +327,8 @@ def open_movie(path: str | os.PathLike, *, scene: str | int | None = None,
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or folder")
+    if str(z).startswith("slice:") and str(z)[6:].isdigit():  # the CLI's --z slice:N
+        z, z_index = "slice", int(str(z)[6:])
     if z not in Z_MODES:
         raise ValueError(f"z={z!r}: must be one of {list(Z_MODES)}")
     img = _bioimage(path)
@@ -326,6 +338,9 @@ def open_movie(path: str | os.PathLike, *, scene: str | int | None = None,
         cal["frame_interval_min"] = img._oib_interval_min
         cal["sources"]["frame_interval_min"] = "OIB axis parameters"
     stack = img.get_image_dask_data("TCZYX")
+    if stack.shape[0] == 1 and stack.shape[2] > 1 and _unnamed_tiff_stack(path):
+        stack = stack.transpose(2, 1, 0, 3, 4)  # a plain stack of frames is a time-lapse
+        cal["sources"]["axes"] = "unnamed TIFF stack read as time"
     n_z = int(stack.shape[2])
     k = n_z // 2 if z_index is None else int(z_index)
     if not 0 <= k < n_z:
