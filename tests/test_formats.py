@@ -202,3 +202,39 @@ def test_cli_missing_calibration_exit_2(tmp_path):
     r = runner.invoke(app, ["analyze", str(_ome(tmp_path / "a.ome.tif")), "--z", "3d",
                             "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and "--z mip" in r.output
+
+
+def test_fiji_hyperstack_and_csv_export(rendered, tmp_path):
+    from migrasome.analysis import analyze_movie
+    from migrasome.cli import app
+    from migrasome.export import OVERLAY_CHANNELS
+
+    res = analyze_movie(rendered)
+    folder = tmp_path / "res"
+    res.save(folder)
+    movie = tmp_path / "m.ome.tif"
+    from migrasome.imaging import write_movie
+
+    write_movie(rendered, movie)
+    r = runner.invoke(app, ["export", str(folder), "--movie", str(movie)])
+    assert r.exit_code == 0, r.output
+    assert (folder / "migrasomes.csv").is_file()
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(pd.read_csv(folder / "migrasome_frames.csv"),
+                                  res.migrasome_frames.reset_index(drop=True),
+                                  check_dtype=False)
+    fiji = folder / "overlay-fiji.tif"
+    back = open_movie(fiji)  # our own reader: calibration survives the round trip
+    assert back.channel_names == ("TSPAN4-GFP", *OVERLAY_CHANNELS)
+    assert back.pixel_size_um == pytest.approx(rendered.pixel_size_um, rel=1e-4)
+    assert back.frame_interval_min == pytest.approx(rendered.frame_interval_min)
+    assert back.shape == (rendered.n_frames, 5) + rendered.data.shape[2:]
+    rims = back.data[0, 3] + back.data[0, 4]
+    mf = res.migrasome_frames[res.migrasome_frames["frame"] == 0]
+    px = rendered.pixel_size_um
+    for x, y, d in zip(mf["x_um"], mf["y_um"], mf["diameter_um"]):
+        i, j = int(y / px), int(x / px)
+        r_px = int(round(d / 2 / px)) + 1
+        assert rims[i - r_px:i + r_px + 1, j - r_px:j + r_px + 1].max() > 0
+    assert rims.mean() < 0.2 * 65535  # outlines, not filled
