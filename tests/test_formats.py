@@ -8,8 +8,13 @@ tifffile = pytest.importorskip("tifffile")
 
 from typer.testing import CliRunner  # noqa: E402
 
-from migrasome.formats import (MissingMetadataError, is_lab_file, list_scenes,  # noqa: E402
-                               open_movie, resolve_channel)
+from migrasome.formats import (  # noqa: E402
+    MissingMetadataError,
+    is_lab_file,
+    list_scenes,
+    open_movie,
+    resolve_channel,
+)
 
 runner = CliRunner()
 rng = np.random.default_rng(0)

@@ -138,8 +138,8 @@ def _one_movie(path: Path, out: Path, *, channel, cell_channel, scene, z, pixel_
         overlay_figure(mov.data[t, c], res, frame_index=t,
                        pixel_size_um=res.metadata["pixel_size_um"], path=tmp / "overlay.png")
     if not quiet:
-        from .analyze import _print_series
         from ..analysis.summary import summarize_analysis
+        from .analyze import _print_series
 
         _print_series(f"{path.name} [{mov.scene}]: {mov.shape[0]} frames → {out}",
                       summarize_analysis(res))
