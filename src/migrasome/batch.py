@@ -133,12 +133,15 @@ def _movies_of(path: Path, *, scene, z: str, pixel_size_um, frame_interval_min):
 
     if find_spec("bioio") is None and not formats.is_lab_file(path):
         return [(None, path)]  # the package's own OME-TIFF / TIFF / OME-Zarr readers
-    names = [scene] if scene is not None else list(formats.list_scenes(path))
-    out = []
-    for s in names:
+    first = formats.open_movie(path, scene=scene, z=z, pixel_size_um=pixel_size_um,
+                               frame_interval_min=frame_interval_min)
+    if scene is not None or len(first.scenes) == 1:
+        return [(first.scene if scene is not None else None, first)]
+    out = [(first.scene, first)]
+    for s in range(1, len(first.scenes)):
         mov = formats.open_movie(path, scene=s, z=z, pixel_size_um=pixel_size_um,
                                  frame_interval_min=frame_interval_min)
-        out.append((mov.scene if len(names) > 1 or scene is not None else None, mov))
+        out.append((mov.scene, mov))
     return out
 
 
