@@ -137,3 +137,20 @@ def test_mixed_model_against_the_control():
                      control="WT")
     assert mm["reference"] == "WT"
     assert -4 < mm["coefficients"]["KD"] < -2 and mm["p_values"]["KD"] < 1e-3
+
+
+def test_cli_batch_from_a_quoted_glob(experiment, tmp_path):
+    from typer.testing import CliRunner
+
+    from migrasome.cli import app
+
+    root, _, _ = experiment
+    out = tmp_path / "res"
+    r = CliRunner().invoke(app, ["analyze", str(root / "*" / "*_1.ome.tif"), "--out",
+                                 str(out), "--control", "WT", "--quiet"])
+    assert r.exit_code == 0, r.output
+    res = load_batch(out)
+    assert sorted(res.tables["per_cell"]["condition"].unique()) == sorted(CONDITIONS)
+    assert len(pd.read_csv(out / "files.csv")) == 3
+    r = CliRunner().invoke(app, ["analyze", str(root / "nothing*.tif"), "--out", str(out)])
+    assert r.exit_code == 2 and "no file matches" in r.output

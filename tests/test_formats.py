@@ -243,3 +243,56 @@ def test_fiji_hyperstack_and_csv_export(rendered, tmp_path):
         r_px = int(round(d / 2 / px)) + 1
         assert rims[i - r_px:i + r_px + 1, j - r_px:j + r_px + 1].max() > 0
     assert rims.mean() < 0.2 * 65535  # outlines, not filled
+
+
+def test_czi_written_by_libczi(tmp_path):
+    """A real Zeiss CZI (written by libCZI, which bioio-czi brings) read through bioio-czi."""
+    pyczi = pytest.importorskip("pylibCZIrw.czi")
+    pytest.importorskip("bioio_czi")
+    p = str(tmp_path / "exp.czi")
+    with pyczi.create_czi(p, exist_ok=True) as w:
+        for t in range(DATA.shape[0]):
+            for c in range(DATA.shape[1]):
+                for z in range(DATA.shape[2]):
+                    w.write(data=DATA[t, c, z], plane={"T": t, "C": c, "Z": z})
+        w.write_metadata(document_name="exp", channel_names={0: "TSPAN4-GFP", 1: "WGA-647"},
+                         scale_x=0.11e-6, scale_y=0.11e-6, scale_z=0.4e-6)
+    mov = open_movie(p)
+    assert mov.metadata["reader"] == "bioio_czi"
+    assert mov.channel_names == ("TSPAN4-GFP", "WGA-647")
+    assert (mov.pixel_size_um, mov.z_step_um) == pytest.approx((0.11, 0.4))
+    np.testing.assert_array_equal(mov.stack(1, "WGA"), DATA[1, 1])
+    np.testing.assert_array_equal(mov.data[2, 0], DATA[2, 0].max(axis=0))
+    with pytest.raises(MissingMetadataError, match="--interval-min"):  # libCZI wrote no time
+        mov.require("pixel_size_um", "frame_interval_min")
+    assert open_movie(p, frame_interval_min=2).require("frame_interval_min")
+    assert is_lab_file(p)
+
+
+def test_cli_positions_each_in_their_own_folder(rendered, tmp_path):
+    from migrasome.cli import app
+    from migrasome.results import load_results
+
+    p = tmp_path / "plate.ome.tif"
+    px = rendered.pixel_size_um
+    with tifffile.TiffWriter(p, ome=True) as tw:
+        for k, data in enumerate((rendered.data, rendered.data[:, :, ::-1])):
+            tw.write(data, photometric="minisblack",
+                     metadata={"axes": "TCYX", "PhysicalSizeX": px, "PhysicalSizeY": px,
+                               "TimeIncrement": rendered.frame_interval_min,
+                               "TimeIncrementUnit": "min", "Name": f"pos{k}",
+                               "Channel": {"Name": ["TSPAN4-GFP"]}})
+    out = tmp_path / "plate"
+    r = runner.invoke(app, ["analyze", str(p), "--out", str(out), "--quiet"])
+    assert r.exit_code == 0, r.output
+    subs = sorted(d for d in (out / "plate").iterdir() if d.is_dir())
+    assert len(subs) == 2
+    a, b = (load_results(d) for d in subs)
+    assert len(a.migrasomes) == len(b.migrasomes) > 0  # the flipped position has the same
+    batch = load_results(out)
+    assert sorted(s.replace(":", "_") for s in batch.migrasomes["scene"].unique()) == \
+        sorted(d.name for d in subs)
+    one = tmp_path / "one"
+    r = runner.invoke(app, ["analyze", str(p), "--scene", "1", "--out", str(one), "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert len(load_results(one).migrasomes) == len(b.migrasomes)

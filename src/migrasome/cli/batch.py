@@ -39,15 +39,25 @@ def wants_lab_route(movies: Sequence[Path], *, scene, z: str, cell_channel) -> b
     if (len(movies) > 1 or is_lab_file(movies[0]) or scene is not None or z != "mip"
             or cell_channel is not None):
         return True
-    return _is_z_stack(movies[0])
+    return _is_z_stack_or_positions(movies[0])
 
 
-def _is_z_stack(path: Path) -> bool:
-    """An OME-TIFF / ImageJ TIFF / OME-Zarr z-stack, which only the bioio route projects."""
+def _is_z_stack_or_positions(path: Path) -> bool:
+    """An OME-TIFF / ImageJ TIFF / OME-Zarr z-stack or multi-position file: only the bioio
+    route projects stacks and analyses every position."""
     from importlib.util import find_spec
 
     if find_spec("bioio") is None or not path.exists():
         return False
+    if path.name.lower().endswith((".tif", ".tiff")):
+        try:
+            import tifffile
+
+            with tifffile.TiffFile(path) as tf:
+                if tf.is_ome and len(tf.series) > 1:
+                    return True
+        except Exception:  # unreadable here: let the usual route report it
+            return False
     try:
         from ..imaging import movie_info
 
