@@ -154,3 +154,34 @@ def test_cli_batch_from_a_quoted_glob(experiment, tmp_path):
     assert len(pd.read_csv(out / "files.csv")) == 3
     r = CliRunner().invoke(app, ["analyze", str(root / "nothing*.tif"), "--out", str(out)])
     assert r.exit_code == 2 and "no file matches" in r.output
+
+
+def test_corrections_in_one_movie_refresh_the_batch(batch, tmp_path):
+    import shutil
+
+    from migrasome.batch import batch_of, refresh_batch
+    from migrasome.napari import write_curated
+    from migrasome.napari.layers import points_to_tables, results_layers
+    from migrasome.results import load_results
+
+    src, res = batch
+    out = tmp_path / "batch"
+    shutil.copytree(src, out)
+    row = pd.read_csv(out / "files.csv").iloc[-1]
+    movie = out / row["folder"]
+    assert batch_of(movie) == out.resolve()
+    one = load_results(movie)
+    _, kw, _ = next(t for t in results_layers(one) if t[1]["name"] == "migrasomes")
+    pc = res.tables["per_cell"]
+    mine = pc[pc["file"] == row["file"]]
+    busiest = int(mine.sort_values("n_migrasomes").iloc[-1]["cell_id"])
+    assert mine["n_migrasomes"].max() > 0
+    ids = set(one.migrasomes.loc[one.migrasomes["cell_id"] == busiest, "migrasome_id"])
+    keep = ~kw["features"]["migrasome_id"].isin(ids).to_numpy()
+    data = one.migrasome_frames[["frame", "y_um", "x_um"]].to_numpy(float)[keep]
+    write_curated(points_to_tables(one, data, kw["features"][keep]), movie)
+    new = refresh_batch(out)
+    after = new.tables["per_cell"].set_index(["file", "cell_id"])
+    assert after.loc[(row["file"], busiest), "n_migrasomes"] == 0
+    assert new.metadata["curated"] is True
+    assert load_batch(out).tables["per_cell"]["n_migrasomes"].sum() < pc["n_migrasomes"].sum()

@@ -168,3 +168,26 @@ def test_analyze_widget_and_sample(make_napari_viewer, tmp_path):
     assert "migrasomes" in [layer.name for layer in viewer.layers]
     res = load_results(tmp_path / "out")
     assert len(res.migrasomes) >= 3 and (tmp_path / "out" / "summary.json").is_file()
+
+
+def test_results_of_a_lab_file_show_its_movie(results_dir, tmp_path):
+    pytest.importorskip("napari")
+    pytest.importorskip("bioio")
+    import json
+
+    from migrasome.imaging import render_movie, synthetic_results, write_movie
+    from migrasome.napari._reader import read_results
+
+    truth = synthetic_results(n_cells=2, width_um=40.0, height_um=40.0, n_frames=3, seed=5)
+    mov = render_movie(truth, snr=10.0, seed=5)
+    movie = write_movie(mov, tmp_path / "m.ome.tif")
+    dst = tmp_path / "res"
+    shutil.copytree(results_dir, dst)
+    meta = json.loads((dst / "metadata.json").read_text())
+    meta["movie_path"] = str(movie)
+    (dst / "metadata.json").write_text(json.dumps(meta))
+    layers = read_results(str(dst))
+    kinds = [(kw["name"], kind) for _, kw, kind in layers]
+    assert kinds[0] == ("TSPAN4-GFP", "image") and ("migrasomes", "points") in kinds
+    assert layers[0][1]["scale"][-1] == pytest.approx(mov.pixel_size_um)
+    assert layers[0][0].shape == (mov.n_frames,) + mov.data.shape[2:]

@@ -21,7 +21,7 @@ import pandas as pd
 from .results import MIN_MIGRASOME_DIAMETER_UM, Results, atomic_dir, load_results
 
 __all__ = ["analyze_files", "condition_of", "per_cell_counts", "combine_results",
-           "load_batch", "movie_stem"]
+           "load_batch", "refresh_batch", "batch_of", "movie_stem"]
 
 _SUFFIXES = (".ome.tiff", ".ome.tif", ".ome.zarr", ".tiff", ".tif", ".zarr", ".nd2", ".czi",
              ".lif", ".oib", ".oif")
@@ -165,6 +165,9 @@ def _analyze_one(movie, folder: Path, *, channel, cell_channel, options: dict) -
                              "from the membrane channel only")
         kw["cell_channel"] = cell_channel
     res = analyze_movie(movie, **kw)
+    if isinstance(movie, LabMovie):  # where the pixels are, for viewers (napari)
+        res.metadata.update(movie_path=str(movie.path.resolve()), scene=movie.scene,
+                            z_mode=movie.z_mode, channel_index=int(kw["channel"]))
     folder.mkdir(parents=True)
     res.write_into(folder)
     summary = summarize_analysis(res)
@@ -220,8 +223,6 @@ def analyze_files(paths: Sequence[str | os.PathLike], out: str | os.PathLike, *,
     ...                     channel="TSPAN4", control="WT")     # doctest: +SKIP
     >>> res.stats[["condition_a", "condition_b", "p_adjusted"]]   # doctest: +SKIP
     """
-    from .batch_stats import condition_stats, mixed_model
-
     paths = [Path(p) for p in paths]
     if not paths:
         raise ValueError("no movies given")
@@ -256,17 +257,61 @@ def analyze_files(paths: Sequence[str | os.PathLike], out: str | os.PathLike, *,
                              frame_interval_min=res.metadata.get("frame_interval_min"),
                              n_cells=len(res.cells)))
             bar.advance()
-        batch = combine_results(parts)
-        per_cell = per_cell_counts(batch)
-        batch.tables["per_cell"] = per_cell
-        batch.tables["stats"] = condition_stats(per_cell, control=control)
-        mm = mixed_model(per_cell, control=control)
-        batch.metadata = {"source": "batch", "files": [str(p) for p in paths],
-                          "conditions": sorted(set(conds)), "control": control,
-                          "z_mode": z, "channel": channel, "mixed_model": mm,
-                          "frame_interval_min": _common(rows, "frame_interval_min")}
+        meta = {"source": "batch", "files": [str(p) for p in paths],
+                "conditions": sorted(set(conds)), "control": control, "z_mode": z,
+                "channel": channel, "frame_interval_min": _common(rows, "frame_interval_min")}
+        batch = _summarise(parts, meta)
         _write_batch(batch, tmp, rows)
     return batch
+
+
+def _summarise(parts, meta: dict) -> Results:
+    from .batch_stats import condition_stats, mixed_model
+
+    batch = combine_results(parts)
+    per_cell = per_cell_counts(batch)
+    batch.tables["per_cell"] = per_cell
+    batch.tables["stats"] = condition_stats(per_cell, control=meta.get("control"))
+    batch.metadata = dict(meta, mixed_model=mixed_model(per_cell, control=meta.get("control")))
+    curated = [tags["file"] for tags, r in parts if r.metadata.get("curated")]
+    if curated:  # corrected by hand (napari): say so, and which movies
+        batch.metadata.update(curated=True, curated_files=sorted(set(curated)))
+    return batch
+
+
+def refresh_batch(path: str | os.PathLike) -> Results:
+    """Recompute a batch folder's tables and statistics from its movie sub-folders.
+
+    After corrections saved into one movie's folder (napari), the batch tables, ``per_cell``
+    and ``stats`` follow; the folder is rewritten atomically.
+    """
+    path = Path(path)
+    old = load_batch(path)
+    rows = pd.read_csv(path / "files.csv", keep_default_na=False).to_dict("records")
+    parts = [({"file": r["file"], "scene": str(r["scene"]), "condition": r["condition"]},
+              load_results(path / r["folder"])) for r in rows]
+    meta = {k: v for k, v in old.metadata.items()
+            if k not in ("mixed_model", "curated", "curated_files")}
+    batch = _summarise(parts, meta)
+    import shutil
+
+    with atomic_dir(path, overwrite=True) as tmp:
+        for p in path.iterdir():
+            (shutil.copytree if p.is_dir() else shutil.copy2)(p, tmp / p.name)
+        _write_batch(batch, tmp, rows)
+    return batch
+
+
+def batch_of(folder: str | os.PathLike) -> Path | None:
+    """The batch folder a movie's results folder belongs to (its parent or grandparent)."""
+    import json as _json
+
+    for up in list(Path(folder).resolve().parents)[:2]:
+        m = up / "metadata.json"
+        if m.is_file() and (up / "files.csv").is_file():
+            if _json.loads(m.read_text()).get("source") == "batch":
+                return up
+    return None
 
 
 def _common(rows: list[dict], key: str):

@@ -34,10 +34,19 @@ def read_results(path) -> list[tuple]:
     if res.metadata.get("source") == "batch":
         raise ValueError(f"{p} is a batch folder: open one of its movie folders "
                          "(see files.csv)")
-    return results_layers(res, folder=str(p))
+    layers = results_layers(res, folder=str(p))
+    movie = res.metadata.get("movie_path")
+    if movie and Path(movie).exists():  # analysed through the formats reader: show its pixels
+        try:
+            imgs = read_movie(movie, scene=res.metadata.get("scene"),
+                              z=res.metadata.get("z_mode", "mip"))
+        except (ValueError, OSError):  # moved or unreadable now: the tables still show
+            imgs = []
+        layers = imgs + layers
+    return layers
 
 
-def read_movie(path) -> list[tuple]:
+def read_movie(path, *, scene=None, z: str = "mip") -> list[tuple]:
     """One image layer per channel, in µm (pixel centres at (i + ½)·px), frames in time."""
     from importlib.util import find_spec
 
@@ -45,7 +54,7 @@ def read_movie(path) -> list[tuple]:
     if find_spec("bioio") is not None:
         from ..formats import open_movie
 
-        mov = open_movie(p)
+        mov = open_movie(p, scene=scene, z=z if z != "3d" else "mip")
         chans = [mov.data._proj()[:, c] for c in range(mov.shape[1])]  # lazy dask arrays
         names, px, dt = mov.channel_names, mov.pixel_size_um, mov.frame_interval_min
     else:

@@ -60,6 +60,9 @@ def analyze_widget(image: "napari.layers.Image", pixel_size_um: float = 0.0,  # 
 def save_corrections(points, folder: str | Path | None = None):
     """Write the migrasomes of a points layer back into its results folder.
 
+    If that folder is one movie of a batch, the batch's tables and statistics are
+    recomputed too.
+
     Returns
     -------
     pandas.Series
@@ -77,9 +80,15 @@ def save_corrections(points, folder: str | Path | None = None):
     folder = folder or (points.metadata or {}).get("results_dir")
     if not folder:
         raise ValueError(f"layer {points.name!r} has no results folder to save into")
+    from ..batch import batch_of, refresh_batch
+
     res = load_results(folder)
     cur = points_to_tables(res, points.data, points.features, sizes=_sizes(points))
-    return write_curated(cur, folder)
+    summary = write_curated(cur, folder)
+    batch = batch_of(folder)
+    if batch is not None:  # one movie of an experiment: its tables and statistics follow
+        refresh_batch(batch)
+    return summary
 
 
 def _sizes(points):
