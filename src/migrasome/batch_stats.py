@@ -178,6 +178,9 @@ def batch_figures(batch, folder: str | Path, *, seed: int = 0) -> list[Path]:
     pc = batch.tables["per_cell"]
     st = batch.tables.get("stats", pd.DataFrame())
     conds = sorted(pc["condition"].unique())
+    ctrl = batch.metadata.get("control")
+    if ctrl in conds:  # the control first, as figures show it
+        conds = [ctrl] + [c for c in conds if c != ctrl]
     rng = np.random.default_rng(seed)  # jitter only: same figure every time
     fig, axes = plt.subplots(1, 2, figsize=(3 + 1.6 * len(conds), 4.2), dpi=110)
     ax = axes[0]
