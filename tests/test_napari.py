@@ -119,18 +119,20 @@ def test_reader_dispatch(results_dir, tmp_path):
     assert get_reader([str(results_dir), str(results_dir)]) is None
 
 
-def _need_gl():
+@pytest.fixture
+def make_viewer(request):
+    """napari's ``make_napari_viewer``, or a clean skip without napari or a display."""
     pytest.importorskip("napari")
     pytest.importorskip("pytestqt")
     if not os.environ.get("DISPLAY"):
         pytest.skip("no X display for OpenGL (install Xvfb and pytest-xvfb)")
+    return request.getfixturevalue("make_napari_viewer")
 
 
-def test_viewer_opens_results_and_saves_edits(make_napari_viewer, fresh):
-    _need_gl()
+def test_viewer_opens_results_and_saves_edits(make_viewer, fresh):
     from migrasome.napari._widget import save_corrections_widget
 
-    viewer = make_napari_viewer()
+    viewer = make_viewer()
     viewer.open(str(fresh), plugin="migrasome")
     names = [layer.name for layer in viewer.layers]
     assert {"cells", "RFs", "migrasomes", "migrasome tracks"} <= set(names)
@@ -152,11 +154,10 @@ def test_viewer_opens_results_and_saves_edits(make_napari_viewer, fresh):
     assert back.summary()["migrasomes_formed_per_cell"] < before
 
 
-def test_analyze_widget_and_sample(make_napari_viewer, tmp_path):
-    _need_gl()
+def test_analyze_widget_and_sample(make_viewer, tmp_path):
     from migrasome.napari._widget import analyze_widget
 
-    viewer = make_napari_viewer()
+    viewer = make_viewer()
     viewer.open_sample("migrasome", "rendered-movie")
     image = viewer.layers["TSPAN4-GFP (rendered)"]
     assert image.data.ndim == 3 and image.scale[-1] == pytest.approx(0.15)
