@@ -296,3 +296,48 @@ def test_cli_positions_each_in_their_own_folder(rendered, tmp_path):
     r = runner.invoke(app, ["analyze", str(p), "--scene", "1", "--out", str(one), "--quiet"])
     assert r.exit_code == 0, r.output
     assert len(load_results(one).migrasomes) == len(b.migrasomes)
+
+
+def test_olympus_calibration_from_the_settings(tmp_path, monkeypatch):
+    """OIB/OIF: no writer exists to make a file, so the settings oiffile parses are given."""
+    oiffile = pytest.importorskip("oiffile")
+
+    def axis(code, n, lo=0.0, hi=0.0, unit="um"):
+        return {"AxisCode": code, "MaxSize": n, "StartPosition": lo, "EndPosition": hi,
+                "UnitName": unit}
+
+    main = {"Axis 0 Parameters Common": axis("X", 40, 0, 4.4),
+            "Axis 1 Parameters Common": axis("Y", 32, 0, 3.52),
+            "Axis 2 Parameters Common": axis("C", 2),
+            "Axis 3 Parameters Common": axis("Z", 4, 10.0, 11.2),
+            "Axis 4 Parameters Common": axis("T", 3, 0, 240000, "ms"),
+            "Reference Image Parameter": {"WidthConvertValue": 0.11,
+                                          "HeightConvertValue": 0.11},
+            "Channel 1 Parameters": {"DyeName": "Alexa Fluor 488"},
+            "Channel 2 Parameters": {"DyeName": "Cy5"}}
+
+    class Series:
+        axes = "TCZYX"
+
+    class Fake:
+        def __init__(self, path):
+            self.mainfile, self.series, self.axes = main, [Series()], "TCZYX"
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def asarray(self):
+            return DATA
+
+    monkeypatch.setattr(oiffile, "OifFile", Fake)
+    p = tmp_path / "cell.oib"
+    p.write_bytes(b"")
+    mov = open_movie(p)
+    assert mov.channel_names == ("Alexa Fluor 488", "Cy5")
+    assert (mov.pixel_size_um, mov.z_step_um, mov.frame_interval_min) == \
+        pytest.approx((0.11, 0.4, 2.0))
+    assert mov.metadata["calibration_sources"]["frame_interval_min"] == "OIB axis parameters"
+    np.testing.assert_array_equal(mov.stack(2, "Cy5"), DATA[2, 1])

@@ -103,7 +103,7 @@ def analyze_lab(movies: Sequence[Path], *, out: Optional[Path], channel, cell_ch
                             frame_interval_min=frame_interval_min,
                             condition_pattern=condition_pattern, control=control,
                             overwrite=overwrite, progress=not quiet)
-    except MissingMetadataError as e:
+    except (MissingMetadataError, ImportError) as e:  # ImportError: a missing extra, named
         fail(str(e))
     except _BAD_INPUT as e:
         fail(str(e))

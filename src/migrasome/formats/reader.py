@@ -192,7 +192,7 @@ def resolve_channel(channel: int | str | None, names: tuple[str, ...] | list[str
                      "give a name or an index")
 
 
-def _bioimage(path: Path, *, scene: str | int | None = None):
+def _bioimage(path: Path):
     require("formats", "bioio")
     from bioio import BioImage
 
@@ -240,6 +240,11 @@ def _oib_bioimage(path: Path):
             elif unit == "nm":
                 step *= 1e-3
             cal[code] = step
+    ref = main.get("Reference Image Parameter", {})
+    for code, key in (("X", "WidthConvertValue"), ("Y", "HeightConvertValue")):
+        v = ref.get(key)  # µm per pixel, as FluoView states it
+        if v is not None and float(v) > 0:
+            cal[code] = float(v)
     for k in range(1, 64):
         sec = main.get(f"Channel {k} Parameters")
         if sec is None:
