@@ -341,3 +341,17 @@ def test_olympus_calibration_from_the_settings(tmp_path, monkeypatch):
         pytest.approx((0.11, 0.4, 2.0))
     assert mov.metadata["calibration_sources"]["frame_interval_min"] == "OIB axis parameters"
     np.testing.assert_array_equal(mov.stack(2, "Cy5"), DATA[2, 1])
+
+
+def test_cli_names_the_formats_extra_when_bioio_is_missing(tmp_path, monkeypatch):
+    import importlib.util
+
+    from migrasome.cli import app
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name.startswith("bioio") else real(name, *a))
+    p = tmp_path / "exp.nd2"
+    p.write_bytes(b"")
+    r = runner.invoke(app, ["analyze", str(p), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and 'migrasome[formats]' in r.output
