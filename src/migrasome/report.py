@@ -152,6 +152,10 @@ def make_figures(results: Results, folder: str | Path) -> list[Path]:
     plt = _plt()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    if results.metadata.get("source") == "batch":  # many movies: compare conditions
+        from .batch_stats import batch_figures
+
+        return batch_figures(results, folder)
     out = []
     for name, fn, size in (("map", fig_map, (7, 7)), ("growth", fig_growth, (6, 4)),
                            ("diameters", fig_diameters, (6, 4)), ("counts", fig_counts, (6, 4)),
@@ -261,6 +265,10 @@ def write_report(results: Results, folder: str | Path, figures: list[Path]) -> P
         params = f"<h2>Scenario (every parameter with its source)</h2>{params}"
     elif isinstance(meta.get("options"), dict):
         params = f"<h2>Analysis settings</h2>{_table_html(meta['options'])}"
+    if meta.get("source") == "batch":
+        from .batch_stats import batch_html
+
+        params = batch_html(results) + params
     name = meta.get("preset") or meta.get("movie") or meta.get("source", "results")
     title = f"migrasome — {name}"
     doc = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>

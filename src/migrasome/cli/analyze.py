@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -40,18 +40,39 @@ def _print_series(title: str, s, fmt: str = "{:.3g}") -> None:
 
 @app.command()
 def analyze(
-    movie: Path = typer.Argument(..., help="Movie: OME-TIFF, TIFF or OME-Zarr (T, [C,] Y, X)."),
+    movies: List[Path] = typer.Argument(..., help="Movie(s): OME-TIFF, TIFF, OME-Zarr, .nd2, "
+                                        ".czi, .lif, .oib; several (or a glob) → a batch."),
     out: Optional[Path] = typer.Option(None, "--out", "-o",
                                        help="Output folder (default: <movie>.analysis)."),
     pixel_size_um: Optional[float] = typer.Option(None, help="Pixel size, µm (if the file "
                                                   "does not say, or to override it)."),
-    frame_interval_min: Optional[float] = typer.Option(None, help="Frame interval, min."),
+    frame_interval_min: Optional[float] = typer.Option(None, "--frame-interval-min",
+                                                       "--interval-min",
+                                                       help="Frame interval, min."),
     channel: Optional[str] = typer.Option(None, help="Channel to analyse (index or name)."),
     overlay_movie: bool = typer.Option(False, help="Also write an RGB overlay movie (TIFF)."),
     overwrite: bool = typer.Option(False, help="Replace an existing output folder."),
     quiet: bool = typer.Option(False, help="No progress bar, no table."),
+    cell_channel: Optional[str] = typer.Option(None, help="Channel outlining cells."),
+    scene: Optional[str] = typer.Option(None, help="Scene/position (name or index); "
+                                        "default every scene, each in its own folder."),
+    z: str = typer.Option("mip", help="z-stacks: mip (max projection), slice, 3d."),
+    condition_pattern: Optional[str] = typer.Option(None, help="Batch: regex giving each "
+                                                    "file's condition (default: its folder)."),
+    control: Optional[str] = typer.Option(None, help="Batch: condition tested against."),
 ) -> None:
     """Find cells, RFs and migrasomes in a movie; write tables, a summary and an overlay."""
+    from .batch import analyze_lab, expand_inputs, wants_lab_route
+
+    movies = expand_inputs(movies)
+    if wants_lab_route(movies, scene=scene, z=z, cell_channel=cell_channel):
+        _require_analysis()
+        return analyze_lab(movies, out=out, channel=channel, cell_channel=cell_channel,
+                           scene=scene, z=z, pixel_size_um=pixel_size_um,
+                           frame_interval_min=frame_interval_min,
+                           condition_pattern=condition_pattern, control=control,
+                           overwrite=overwrite, quiet=quiet)
+    movie = movies[0]
     _require_analysis()
     from ..analysis import analyze_movie
     from ..analysis.overlay import overlay_figure, write_overlay_movie
