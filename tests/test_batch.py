@@ -10,8 +10,8 @@ pytest.importorskip("skimage")
 pytest.importorskip("skan")
 pytest.importorskip("tifffile")
 
-from migrasome.batch import analyze_files, condition_of, load_batch, per_cell_counts  # noqa: E402
-from migrasome.batch_stats import adjust_pvalues, condition_stats  # noqa: E402
+from migrasome.batch import analyze_files, condition_of, load_batch, per_cell_counts
+from migrasome.batch_stats import adjust_pvalues, condition_stats
 
 CONDITIONS = {"TSPAN4-OE": ["TSPAN4-OE"], "WT": [], "ITGA5-KD": ["ITGA5-KD"]}
 
@@ -21,7 +21,7 @@ def experiment(tmp_path_factory):
     """A folder per condition, three rendered movies in each (160 µm field, 3 h, 5 cells)."""
     from migrasome.imaging import render_movie, write_movie
     from migrasome.scenario import load_preset
-    from migrasome.simulate import simulate
+    from migrasome.simulation import simulate
 
     root = tmp_path_factory.mktemp("experiment")
     sc = load_preset("nrk-fibronectin").with_changes(

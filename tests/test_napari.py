@@ -17,8 +17,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("skimage")
 pytest.importorskip("skan")
 
-from migrasome.napari.layers import points_to_tables, results_layers  # noqa: E402
-from migrasome.results import load_results  # noqa: E402
+from migrasome.napari.layers import points_to_tables, results_layers
+from migrasome.results import load_results
 
 MANIFEST = Path(__file__).resolve().parents[1] / "src" / "migrasome" / "napari" / "napari.yaml"
 

@@ -11,8 +11,9 @@ migrasome rims), so Fiji shows it as a composite with each layer switchable and 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd

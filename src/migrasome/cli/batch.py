@@ -8,8 +8,8 @@ channel, or several movies (a batch with one table and per-condition statistics)
 from __future__ import annotations
 
 import glob
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 from ._app import fail
 
@@ -69,7 +69,7 @@ def _is_z_stack_or_positions(path: Path) -> bool:
     return False
 
 
-def analyze_lab(movies: Sequence[Path], *, out: Optional[Path], channel, cell_channel,
+def analyze_lab(movies: Sequence[Path], *, out: Path | None, channel, cell_channel,
                 scene, z: str, pixel_size_um, frame_interval_min, condition_pattern,
                 control, overwrite: bool, quiet: bool) -> None:
     """Analyse one lab file (one folder, or one per scene) or a batch (one folder)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -13,12 +12,12 @@ from ._app import app, fail
 @app.command()
 def export(
     results_dir: Path = typer.Argument(..., help="A results folder (analysis or batch)."),
-    movie: Optional[Path] = typer.Option(None, help="The analysed movie: also write a Fiji "
+    movie: Path | None = typer.Option(None, help="The analysed movie: also write a Fiji "
                                          "hyperstack of it with the detections."),
-    fiji: Optional[Path] = typer.Option(None, help="Where to write the hyperstack (default "
+    fiji: Path | None = typer.Option(None, help="Where to write the hyperstack (default "
                                         "<results>/overlay-fiji.tif)."),
-    channel: Optional[str] = typer.Option(None, help="Channel of the movie that was analysed."),
-    scene: Optional[str] = typer.Option(None, help="Scene of the movie that was analysed."),
+    channel: str | None = typer.Option(None, help="Channel of the movie that was analysed."),
+    scene: str | None = typer.Option(None, help="Scene of the movie that was analysed."),
     z: str = typer.Option("mip", help="z handling used by the analysis."),
 ) -> None:
     """Write CSV beside each Parquet table and, with --movie, an ImageJ/Fiji overlay TIFF."""

@@ -123,7 +123,7 @@ class LabMovie:
         return np.asarray(self.data[:, c])
 
     def with_calibration(self, *, pixel_size_um: float | None = None,
-                         frame_interval_min: float | None = None) -> "LabMovie":
+                         frame_interval_min: float | None = None) -> LabMovie:
         """This movie with its pixel size and/or interval overridden."""
         import dataclasses
 
@@ -139,7 +139,7 @@ class LabMovie:
         return dataclasses.replace(self, **ch,
                                    metadata=dict(self.metadata, calibration_sources=src))
 
-    def require(self, *fields: str) -> "LabMovie":
+    def require(self, *fields: str) -> LabMovie:
         """Raise :class:`MissingMetadataError` for the first of ``fields`` that is unknown.
 
         ``frame_interval_min`` is needed only for a time-lapse (more than one frame) and
