@@ -51,11 +51,11 @@ def condition_of(paths: Sequence[str | os.PathLike], *, pattern: str | None = No
     ValueError
         A file that ``mapping`` or ``pattern`` does not cover (naming the file).
     """
-    paths = [Path(p) for p in paths]
-    parents = {p.resolve().parent for p in paths}
+    files = [Path(p) for p in paths]
+    parents = {p.resolve().parent for p in files}
     rx = re.compile(pattern) if pattern else None
     out = []
-    for p in paths:
+    for p in files:
         stem = movie_stem(p)
         if mapping is not None:
             c = mapping.get(p.name, mapping.get(stem))
@@ -224,22 +224,22 @@ def analyze_files(paths: Sequence[str | os.PathLike], out: str | os.PathLike, *,
     ...                     channel="TSPAN4", control="WT")     # doctest: +SKIP
     >>> res.stats[["condition_a", "condition_b", "p_adjusted"]]   # doctest: +SKIP
     """
-    paths = [Path(p) for p in paths]
-    if not paths:
+    files = [Path(p) for p in paths]
+    if not files:
         raise ValueError("no movies given")
-    for p in paths:
+    for p in files:
         if not p.exists():
             raise FileNotFoundError(f"{p}: no such file or folder")
     conds = list(conditions) if conditions is not None else condition_of(
-        paths, pattern=condition_pattern)
-    if len(conds) != len(paths):
-        raise ValueError(f"{len(conds)} conditions for {len(paths)} files")
-    stems = [movie_stem(p) for p in paths]
+        files, pattern=condition_pattern)
+    if len(conds) != len(files):
+        raise ValueError(f"{len(conds)} conditions for {len(files)} files")
+    stems = [movie_stem(p) for p in files]
     dup = sorted({s for s in stems if stems.count(s) > 1})
     if dup:  # same name in different condition folders: prefix the folder
-        stems = [f"{p.parent.name}_{s}" if s in dup else s for p, s in zip(paths, stems)]
+        stems = [f"{p.parent.name}_{s}" if s in dup else s for p, s in zip(files, stems)]
     jobs = []
-    for p, s, c in zip(paths, stems, conds):
+    for p, s, c in zip(files, stems, conds):
         for sc, mov in _movies_of(p, scene=scene, z=z, pixel_size_um=pixel_size_um,
                                   frame_interval_min=frame_interval_min):
             jobs.append((p, s, c, sc, mov))
@@ -258,7 +258,7 @@ def analyze_files(paths: Sequence[str | os.PathLike], out: str | os.PathLike, *,
                              frame_interval_min=res.metadata.get("frame_interval_min"),
                              n_cells=len(res.cells)))
             bar.advance()
-        meta = {"source": "batch", "files": [str(p) for p in paths],
+        meta = {"source": "batch", "files": [str(p) for p in files],
                 "conditions": sorted(set(conds)), "control": control, "z_mode": z,
                 "channel": channel, "frame_interval_min": _common(rows, "frame_interval_min")}
         batch = _summarise(parts, meta)
@@ -354,7 +354,8 @@ class _Bar:
 
     def __init__(self, progress, total: int) -> None:
         self.progress, self.total, self.done = progress, total, 0
-        self._bar = self._task = None
+        self._bar: Any = None
+        self._task: Any = None
 
     def __enter__(self):
         if self.progress is True:

@@ -137,7 +137,7 @@ def write_imagej_overlay(frames: Iterable[np.ndarray], results: Any,
     if not stack:
         raise ValueError("write_imagej_overlay: no frames given")
     data = np.stack(stack)[:, None]  # T Z C Y X, the order ImageJ hyperstacks need
-    meta = {"axes": "TZCYX", "unit": "um", "mode": "composite",
+    meta: dict[str, Any] = {"axes": "TZCYX", "unit": "um", "mode": "composite",
             "Labels": [channel_name, *OVERLAY_CHANNELS] * data.shape[0],
             "LUTs": [_lut(n) for n in _LUTS]}
     if frame_interval_min:

@@ -41,7 +41,7 @@ def export(
                             mov.channel_names)
         frames = (mov.data[t, c] for t in range(mov.shape[0]))
         path = write_imagej_overlay(frames, res, fiji or results_dir / "overlay-fiji.tif",
-                                    pixel_size_um=float(px or mov.pixel_size_um),
+                                    pixel_size_um=float(px or mov.pixel_size_um or 0.0),
                                     frame_interval_min=res.metadata.get("frame_interval_min"),
                                     channel_name=mov.channel_names[c])
         typer.echo(f"Fiji hyperstack → {path}")

@@ -151,7 +151,7 @@ def read_calibration(img, path: Path) -> dict[str, Any]:
             sources["frame_interval_min"] = "bioio time_interval"
     if dt is None:
         dt, where = _ome_interval(img)
-        if dt is not None:
+        if dt is not None and where is not None:
             sources["frame_interval_min"] = where
     names = [str(c) for c in (img.channel_names or [])]
     ij, calibrated = _imagej(path)

@@ -110,7 +110,8 @@ class LabMovie:
     @property
     def shape(self) -> tuple[int, int, int, int]:
         """(T, C, Y, X) after the z handling."""
-        return tuple(self.data.shape)  # type: ignore[return-value]
+        t, c, y, x = self.data.shape
+        return (t, c, y, x)
 
     def stack(self, t: int, channel: int | str = 0) -> np.ndarray:
         """The z-stack of frame ``t`` of one channel, shape (Z, Y, X)."""
@@ -255,7 +256,7 @@ def _oib_bioimage(path: Path):
     if "C" in axes and len(names) == data.shape[axes.index("C")]:
         kw["channel_names"] = names
     img = BioImage(data, **kw)
-    img._oib_interval_min = cal.get("T")
+    img._oib_interval_min = cal.get("T")  # type: ignore[attr-defined]  # read by metadata
     return img
 
 

@@ -60,7 +60,7 @@ def read_movie(path, *, scene=None, z: str = "mip") -> list[tuple]:
     else:
         from ..imaging import read_movie as read
 
-        mov = read(p, load_truth=False)
+        mov = read(p, load_truth=False)  # type: ignore[assignment]  # same movie protocol
         chans = [mov.data[:, c] for c in range(mov.data.shape[1])]
         names, px, dt = mov.channel_names, mov.pixel_size_um, mov.frame_interval_min
     px = float(px or 1.0)

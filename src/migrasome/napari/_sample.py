@@ -14,6 +14,7 @@ def sample_movie() -> list[tuple]:
                               migrasome_diameters_um=(0.8, 1.5, 2.5), seed=7)
     mov = render_movie(truth, pixel_size_um=0.15, snr=10.0, seed=7)
     px = mov.pixel_size_um
+    assert mov.truth is not None  # a render of a simulation carries its truth
     mf = mov.truth.migrasome_frames
     return [(mov.data[:, 0], {"name": "TSPAN4-GFP (rendered)", "scale": (1, px, px),
                               "translate": (0, px / 2, px / 2), "colormap": "gray",

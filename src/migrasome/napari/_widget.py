@@ -1,8 +1,12 @@
 """napari widgets: run the analysis on an image layer; save corrected migrasomes back."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from magicgui import magic_factory
+
+if TYPE_CHECKING:
+    import napari
 
 __all__ = ["analyze_widget", "save_corrections_widget", "analyze_layer", "save_corrections"]
 
@@ -45,11 +49,11 @@ def analyze_layer(image, *, pixel_size_um: float | None = None,
                               "tooltip": "0: from the layer"},
                frame_interval_min={"min": 0.0, "max": 1000.0, "tooltip": "0: from the layer"},
                out_dir={"mode": "d", "tooltip": "Save the results here (optional)"})
-def analyze_widget(image: "napari.layers.Image", pixel_size_um: float = 0.0,  # noqa: F821
+def analyze_widget(image: "napari.layers.Image", pixel_size_um: float = 0.0,
                    frame_interval_min: float = 0.0, d_min_um: float = 0.5,
                    d_max_um: float = 3.0, detect_threshold: float = 5.0,
                    min_snr: float = 1.5, model: str = "shell",
-                   out_dir: Path = Path("")) -> "list[napari.types.LayerDataTuple]":  # noqa: F821
+                   out_dir: Path = Path("")) -> "list[napari.types.LayerDataTuple]":
     """Find cells, RFs and migrasomes in the chosen image layer (one channel, T × Y × X)."""
     return analyze_layer(image, pixel_size_um=pixel_size_um or None,
                          frame_interval_min=frame_interval_min or None, out_dir=out_dir,
@@ -99,7 +103,7 @@ def _sizes(points):
 
 
 @magic_factory(call_button="Save corrections")
-def save_corrections_widget(points: "napari.layers.Points") -> None:  # noqa: F821
+def save_corrections_widget(points: "napari.layers.Points") -> None:
     """Save added, moved and deleted migrasomes back to the results folder (curated)."""
     from napari.utils.notifications import show_info
 

@@ -8,6 +8,8 @@ and label layers carry ``scale=(1, px, px)`` and ``translate=(0, px/2, px/2)``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -66,7 +68,7 @@ def results_layers(results: Results, *, folder: str | None = None) -> list[tuple
         ``migrasome tracks`` and ``cell tracks`` (tracks). ``metadata`` of the points layer
         holds ``results_dir`` for saving corrections.
     """
-    out = []
+    out: list[tuple[Any, dict[str, object], str]] = []
     lab, lpx = cell_labels(results)
     out.append((lab, {"name": "cells", "scale": (1, lpx, lpx),
                       "translate": (0, lpx / 2, lpx / 2), "opacity": 0.3}, "labels"))
