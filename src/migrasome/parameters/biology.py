@@ -152,6 +152,8 @@ class BiogenesisParams(Section):
         Sphingomyelin synthesis at a wild-type SMS2 focus (threshold 1), 1/min.
     sms2_focus_density_per_um2 : float
         SMS2 foci per area of leading-edge path, 1/µm².
+    sms2_focus_lifetime_min : float
+        How long an SMS2 focus lasts on the substrate, min.
     sms2_focus_radius_um : float
         Radius within which a focus serves a site, µm.
     sms2_basal : float
@@ -210,6 +212,10 @@ class BiogenesisParams(Section):
     sms2_focus_density_per_um2: float = param(
         0.15, "assumed: SMS2 foci per µm² of leading-edge path; Liang 2023 (foci mark "
         "future migrasome sites)", unit="1/µm²", ge=0)
+    sms2_focus_lifetime_min: float = param(
+        120.0, "assumed: a focus outlasts the ≈45 min the cell body takes to pass over it and "
+        "lives about as long as the RFs that grow from under it (Liang 2023 does not give "
+        "a lifetime)", unit="min", gt=0, le=10000)
     sms2_focus_radius_um: float = param(3.0, "assumed: a focus serves sites within ~3 µm",
                                         unit="µm", gt=0)
     sms2_basal: float = param(0.35, "assumed: SM synthesis at a site without a focus "

@@ -120,7 +120,7 @@ def site_rates(scenario) -> SiteRates:
 
 def new_sites(fibers, fiber_ids: np.ndarray, branch: np.ndarray, jx: np.ndarray,
               jy: np.ndarray, foci: FocusGrid, rng: np.random.Generator,
-              scenario) -> dict[str, np.ndarray]:
+              scenario, t: float) -> dict[str, np.ndarray]:
     """The sites that new fibres bring: one at each new fibre's adhesion and one at each junction.
 
     A tip site sits at a new fibre's adhesion; a branch site at each new junction.
@@ -136,11 +136,13 @@ def new_sites(fibers, fiber_ids: np.ndarray, branch: np.ndarray, jx: np.ndarray,
     jx, jy : ndarray, shape (n,)
         Junction positions, µm (NaN for root fibres).
     foci : FocusGrid
-        The SMS2 foci on the substrate.
+        The SMS2 foci on the substrate (a site counts only its own cell's live foci).
     rng : numpy.random.Generator
         Source of the per-site noise factors.
     scenario : Scenario
         The run's scenario.
+    t : float
+        Time, min.
 
     Returns
     -------
@@ -160,7 +162,8 @@ def new_sites(fibers, fiber_ids: np.ndarray, branch: np.ndarray, jx: np.ndarray,
     kind = np.r_[np.full(n_tip, SiteType.TIP), np.full(len(fid) - n_tip, SiteType.BRANCH)]
     vals = new_site_values(len(fid), kind, rng, scenario)
     return dict(cell_id=fibers["cell_id"][rows], fiber_id=fid, x_um=x, y_um=y,
-                attached=fibers["attached"][rows], focus=foci.covers(x, y), **vals)
+                attached=fibers["attached"][rows],
+                focus=foci.covers(x, y, fibers["cell_id"][rows], t_min=t), **vals)
 
 
 def new_site_values(n: int, site_type: np.ndarray, rng, scenario) -> dict[str, np.ndarray]:

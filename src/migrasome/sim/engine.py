@@ -92,7 +92,8 @@ class Simulation:
                                / specific_adhesion(reference_scenario(scenario)))
         self.rates = bio.site_rates(scenario)
         b = scenario.biogenesis
-        self.foci = FocusGrid.empty(self.width_um, self.height_um, b.sms2_focus_radius_um)
+        self.foci = FocusGrid.empty(self.width_um, self.height_um, b.sms2_focus_radius_um,
+                                    lifetime_min=b.sms2_focus_lifetime_min)
         self.focus_rate = b.sms2_focus_density_per_um2 * scenario.molecules.SMS2
         self.recorder = Recorder()
         self.modules = build_modules(scenario)
@@ -109,7 +110,8 @@ class Simulation:
         cells, fibers, sites = self.cells, self.fibers, self.sites
 
         step_motility(cells, sc, rng, dt, self.speed_factor, self.persistence_factor)
-        self.foci.occupied[lay_foci(cells, self.focus_rate, self.foci, rng, dt)] = True
+        rows, cols, layers = lay_foci(cells, self.focus_rate, self.foci, rng, dt)
+        self.foci.lay(rows, cols, layers, t_min=t)
         # what modules set for one step is reset once motility has used it
         cells["motility_factor"] = np.ones(len(cells))
 
@@ -120,7 +122,7 @@ class Simulation:
         ids, branch, jx, jy = fib.create_fibers(fibers, cells, counts, sc, rng, t)
         fib.break_fibers(fibers, sc, rng, t, dt)
 
-        new = bio.new_sites(fibers, ids, branch, jx, jy, self.foci, rng, sc)
+        new = bio.new_sites(fibers, ids, branch, jx, jy, self.foci, rng, sc, t)
         if new:
             sites.append(len(new["fiber_id"]), t_created_min=t, fate=Fate.PRESENT, **new)
         _apply(sites, release.follow_fibers(sites, fibers, t))
