@@ -45,3 +45,93 @@ def test_shape_and_name_errors():
         p["x"] = np.zeros(3)
     with pytest.raises(KeyError, match="unknown columns"):
         p.append(1, nope=1)
+
+
+def test_many_appends_and_retires_match_a_plain_model():
+    """Growth, compaction and shrinking keep creation order, ids and the id → row map."""
+    rng = np.random.default_rng(1)
+    p = Pool("site_id", {"v": float, "cell_id": np.int64, "flag": bool})
+    alive: list[tuple[int, float]] = []  # (id, v) of active rows, in creation order
+    done: dict[int, float] = {}
+    for step in range(300):
+        k = int(rng.integers(0, 60 if step < 150 else 5))
+        vals = rng.random(k)
+        ids = p.append(k, v=vals, cell_id=7)
+        alive += list(zip(ids.tolist(), vals.tolist()))
+        mask = rng.random(len(p)) < (0.05 if step < 150 else 0.3)
+        for (i, v), m in zip(alive, mask):
+            if m:
+                done[i] = v
+        alive = [a for a, m in zip(alive, mask) if not m]
+        p.retire(mask)
+        assert p.ids.tolist() == [i for i, _ in alive]
+        assert p["v"].tolist() == [v for _, v in alive]
+    probe = np.arange(-1, p.next_id + 3)
+    want = {i: r for r, (i, _) in enumerate(alive)}
+    assert p.index_of(probe).tolist() == [want.get(int(i), -1) for i in probe]
+    df = p.to_frame()
+    assert df["site_id"].tolist() == list(range(p.next_id))
+    every = {**done, **dict(alive)}
+    assert np.array_equal(df["v"].to_numpy(), [every[i] for i in range(p.next_id)])
+    assert (df["cell_id"] == 7).all() and not df["flag"].any()
+
+
+def test_buffers_grow_by_doubling_and_shrink_when_mostly_empty():
+    p = Pool("fiber_id", {"x": float})
+    caps = set()
+    for _ in range(100):
+        p.append(100, x=1.0)
+        caps.add(len(p._buf["x"]))
+    assert len(caps) <= 11  # doubling: a handful of reallocations for 10,000 rows
+    keep = np.zeros(len(p), bool)
+    keep[-10:] = True
+    p.retire(~keep)
+    assert len(p._buf["x"]) <= 64 and p.ids.tolist() == list(range(9990, 10000))
+    assert p.index_of(np.array([9995])).tolist() == [5]
+
+
+def test_views_write_through_and_pickle_round_trip():
+    import pickle
+
+    p = make_pool()
+    p["x"][1] = 20.0  # a column is a view of the pool's storage, as an array was before
+    p.retire(np.array([True, False, False, False]))
+    q = pickle.loads(pickle.dumps(p))
+    assert q["x"].tolist() == [20.0, 3.0, 4.0] and q.archive[0]["x"].tolist() == [1.0]
+    q.append(3, x=1.5)
+    assert q.ids.tolist() == [1, 2, 3, 4, 5, 6]
+    assert q.index_of(np.array([6, 0])).tolist() == [5, -1]
+    assert "flag" in q.cols and "nope" not in q.cols
+    with pytest.raises(ValueError, match="shape"):
+        q.append(2, x=[1.0, 2.0, 3.0])
+    assert len(q) == 6
+
+
+#: sha256 of every table of ``simulate(PRESET, cells=30, hours=3, seed=7)``, computed with
+#: the pool as it was before the pre-sized buffers (same seed → the same tables, bit for bit).
+REFERENCE_DIGESTS = {
+    "nrk-fibronectin": "335247ab2d73dae73f841292c4d65b84ade4537d257b9020b3b22bd64e5f71c6",
+    "monocyte-angiogenesis": "1da2f517b7a8fe8491b7a97355ee49b60445ba47e00cf993c0e39f8739bab06c",
+}
+
+
+def tables_digest(res) -> str:
+    import hashlib
+
+    import pandas as pd
+
+    h = hashlib.sha256()
+    for name in sorted(res.tables):
+        df = res.tables[name]
+        h.update(name.encode())
+        h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+        h.update(",".join(df.columns).encode())
+    return h.hexdigest()
+
+
+@pytest.mark.parametrize("preset", sorted(REFERENCE_DIGESTS))
+def test_pool_storage_leaves_every_table_bit_identical(preset):
+    from migrasome.simulate import simulate
+
+    res = simulate(preset, cells=30, hours=3, seed=7)
+    assert tables_digest(res) == REFERENCE_DIGESTS[preset]
