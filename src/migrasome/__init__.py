@@ -25,13 +25,14 @@ from .simulate import simulate
 
 __all__ = ["simulate", "Scenario", "load_preset", "list_presets", "list_perturbations",
            "Results", "load_results", "solve_tube", "render_movie", "analyze",
-           "compare_results", "__version__"]
+           "compare_results", "sweep", "__version__"]
 
 _LAZY = {  # heavier parts, imported on first use
     "solve_tube": ("membrane", "solve_tube"),
     "render_movie": ("imaging", "render_movie"),
     "analyze": ("analysis", "analyze_movie"),
     "compare_results": ("analysis", "compare_results"),
+    "sweep": ("sweep", "sweep"),
 }
 
 

@@ -6,6 +6,7 @@ imports happen inside the commands so that ``migrasome --help`` stays fast.
 
 from ._app import app
 from . import simulate, shape, render, analyze  # noqa: F401  (register commands)
+from . import sweep  # noqa: F401,E402  (register the sweep command)
 
 __all__ = ["app", "main"]
 
