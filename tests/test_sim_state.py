@@ -113,6 +113,8 @@ REFERENCE_DIGESTS = {
     "nrk-fibronectin": "335247ab2d73dae73f841292c4d65b84ade4537d257b9020b3b22bd64e5f71c6",
     "monocyte-angiogenesis": "1da2f517b7a8fe8491b7a97355ee49b60445ba47e00cf993c0e39f8739bab06c",
 }
+#: The same with cargo and mitochondria switched on in the default (seed 5).
+MITO_CARGO_DIGEST = "f97504bd86e65675fd7e46d01487506359c48209081e14a341a26390da3d0b5b"
 
 
 def tables_digest(res) -> str:
@@ -135,3 +137,13 @@ def test_pool_storage_leaves_every_table_bit_identical(preset):
 
     res = simulate(preset, cells=30, hours=3, seed=7)
     assert tables_digest(res) == REFERENCE_DIGESTS[preset]
+
+
+def test_pool_storage_leaves_function_module_tables_bit_identical():
+    from migrasome.simulate import resolve_scenario, simulate
+
+    sc = resolve_scenario("nrk-fibronectin", cells=30, hours=3, seed=5).with_changes(
+        **{"mitochondria.enabled": True, "cargo.enabled": True})
+    res = simulate(sc)
+    assert "mitochondria_frames" in res.tables and "cargo" in res.tables
+    assert tables_digest(res) == MITO_CARGO_DIGEST
