@@ -147,3 +147,80 @@ def test_pool_storage_leaves_function_module_tables_bit_identical():
     res = simulate(sc)
     assert "mitochondria_frames" in res.tables and "cargo" in res.tables
     assert tables_digest(res) == MITO_CARGO_DIGEST
+
+
+def _scenario():
+    from migrasome.simulate import resolve_scenario
+
+    return resolve_scenario("nrk-fibronectin", cells=12, hours=2, seed=4).with_changes(
+        **{"cargo.enabled": True})
+
+
+def test_checkpointed_interrupted_run_resumes_to_identical_tables(tmp_path):
+    from migrasome.sim.engine import Simulation
+
+    ref = tables_digest(Simulation(_scenario()).run())
+
+    def interrupt(k, n):
+        if k >= 160:
+            raise KeyboardInterrupt
+
+    sim = Simulation(_scenario())
+    with pytest.raises(KeyboardInterrupt):
+        sim.run(progress=interrupt, checkpoint=tmp_path / "ck", checkpoint_every_min=30)
+    back = Simulation.restore(tmp_path / "ck")
+    assert back.steps_done == 120 and back.t_min == pytest.approx(60.0)
+    assert tables_digest(back.run()) == ref
+
+
+def test_streamed_frames_and_their_checkpoints_give_identical_tables(tmp_path):
+    from migrasome.sim.engine import Simulation
+
+    ref = Simulation(_scenario()).run()
+    sim = Simulation(_scenario())
+    sim.recorder.chunk_rows = 100  # many small row groups
+    res = sim.run(spool_dir=tmp_path / "spool", checkpoint=tmp_path / "ck",
+                  checkpoint_every_min=45)
+    assert len(sim.recorder.files["tracks"]) > 3 and not sim.recorder.chunks["tracks"]
+    assert tables_digest(res) == tables_digest(ref)
+    with pytest.raises(ValueError, match="spool_dir"):
+        Simulation.restore(tmp_path / "ck")
+    back = Simulation.restore(tmp_path / "ck", spool_dir=tmp_path / "spool2")
+    assert back.steps_done == 180
+    assert tables_digest(back.run()) == tables_digest(ref)
+    with pytest.raises(FileNotFoundError, match="not a checkpoint"):
+        Simulation.restore(tmp_path)
+
+
+def test_cli_resume_continues_a_checkpoint(tmp_path):
+    from typer.testing import CliRunner
+
+    from migrasome.cli import app
+    from migrasome.results import load_results
+    from migrasome.sim.engine import Simulation
+    from migrasome.simulate import resolve_scenario
+
+    args = ["simulate", "--cells", "8", "--hours", "1.5", "--seed", "2", "--no-figures", "-q"]
+    r = CliRunner().invoke(app, args + ["--out", str(tmp_path / "a"), "--checkpoint-every",
+                                        "20"])
+    assert r.exit_code == 0, r.output
+    assert not (tmp_path / "a.checkpoint").exists()  # removed once the run completed
+
+    def interrupt(k, n):
+        if k >= 100:
+            raise KeyboardInterrupt
+
+    sim = Simulation(resolve_scenario("nrk-fibronectin", cells=8, hours=1.5, seed=2))
+    with pytest.raises(KeyboardInterrupt):
+        sim.run(progress=interrupt, checkpoint=tmp_path / "ck", checkpoint_every_min=20)
+    r = CliRunner().invoke(app, ["simulate", "--resume", str(tmp_path / "ck"), "--out",
+                                 str(tmp_path / "b"), "--no-figures", "-q"])
+    assert r.exit_code == 0, r.output
+    a, b = load_results(tmp_path / "a"), load_results(tmp_path / "b")
+    assert tables_digest(a) == tables_digest(b)
+    r = CliRunner().invoke(app, ["simulate", "--resume", str(tmp_path), "--out",
+                                 str(tmp_path / "c"), "-q"])
+    assert r.exit_code == 2 and "not a checkpoint" in r.output
+    r = CliRunner().invoke(app, args + ["--out", str(tmp_path / "d"), "--checkpoint-every",
+                                        "0"])
+    assert r.exit_code == 2 and "must be > 0" in r.output

@@ -32,6 +32,12 @@ def simulate(
     overwrite: bool = typer.Option(False, help="Replace an existing results folder."),
     figures: bool = typer.Option(True, help="Write figures and the HTML report."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    checkpoint_every: Optional[float] = typer.Option(
+        None, help="Write a checkpoint every MIN simulated minutes (one replicate)."),
+    checkpoint: Optional[Path] = typer.Option(
+        None, help="Checkpoint folder (default: OUT.checkpoint beside the results)."),
+    resume: Optional[Path] = typer.Option(
+        None, help="Continue the run saved in this checkpoint folder (its scenario)."),
 ) -> None:
     """Simulate migrating cells that pull RFs and grow, fill and release migrasomes."""
     from rich.console import Console
@@ -53,7 +59,15 @@ def simulate(
         fail(str(e))
     if replicates is not None and replicates < 1:
         fail(f"--replicates must be ≥ 1, got {replicates}")
+    sim = None
+    if resume is not None:
+        sim = _restore(resume)
+        sc = sim.scenario
     n_rep = replicates or default_replicates(sc)
+    if (checkpoint_every is not None or sim is not None) and n_rep != 1:
+        fail(f"--checkpoint-every and --resume run one replicate; this scenario has {n_rep}")
+    if checkpoint_every is not None and not checkpoint_every > 0:
+        fail(f"--checkpoint-every must be > 0 minutes, got {checkpoint_every}")
     out = out or Path(f"migrasome-results-{Path(preset).stem}")
     if out.exists() and not overwrite:
         fail(f"{out} exists; choose another --out or pass --overwrite")
@@ -64,12 +78,41 @@ def simulate(
     with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeRemainingColumn(), console=console, disable=quiet, transient=True) as bar:
         task = bar.add_task("sim", total=1)
-        res = run(sc, replicates=n_rep,
-                  progress=lambda k, n: bar.update(task, completed=k, total=n))
+        def cb(k, n):
+            bar.update(task, completed=k, total=n)
+
+        ckpt = checkpoint or out.with_name(out.name + ".checkpoint")
+        if sim is not None or checkpoint_every is not None:
+            res = _run_checkpointed(sim, sc, ckpt, checkpoint_every, cb)
+        else:
+            res = run(sc, replicates=n_rep, progress=cb)
     with console.status("writing results", spinner="dots") if not quiet else _null():
         save_run(res, out, overwrite=overwrite, scenario=sc, figures=figures)
     print_summary(res, console)
     console.print(f"results → [bold]{out}[/] (report: {out / 'report.html'})", highlight=False)
+
+
+def _restore(path: Path):
+    from ..sim.engine import Simulation
+
+    try:
+        return Simulation.restore(path)
+    except (FileNotFoundError, ValueError) as e:
+        fail(str(e))
+
+
+def _run_checkpointed(sim, sc, ckpt: Path, every_min, progress):
+    """One run that checkpoints to ``ckpt`` (and removes it once the run is complete)."""
+    import shutil
+
+    from ..sim.engine import Simulation
+
+    sim = sim or Simulation(sc)
+    res = sim.run(progress=progress, checkpoint=ckpt if every_min else None,
+                  checkpoint_every_min=every_min)
+    if every_min:
+        shutil.rmtree(ckpt, ignore_errors=True)
+    return res
 
 
 def parse_assignments(items: list[str]) -> dict:

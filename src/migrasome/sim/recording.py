@@ -2,12 +2,21 @@
 
 Kept apart from stepping (as in Mesa's DataCollector): the engine calls ``record`` on
 recorded frames and ``tables`` once at the end.
+
+Frames are kept as column chunks; with ``spool(folder)`` they are flushed as Parquet files
+(one row group each) whenever ``chunk_rows`` rows are buffered, so the memory a run holds
+for its frames stays flat in simulated time. The tables are built through Arrow, column
+chunk by column chunk, without an intermediate concatenated copy.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from . import biogenesis as bio
 
@@ -17,9 +26,45 @@ __all__ = ["Recorder"]
 class Recorder:
     """Collects per-frame rows as column chunks and turns them into schema tables."""
 
-    def __init__(self):
+    def __init__(self, *, chunk_rows: int = 1_000_000):
         self.chunks: dict[str, list[dict[str, np.ndarray]]] = {
             "tracks": [], "fiber_frames": [], "migrasome_frames": []}
+        self.chunk_rows = chunk_rows
+        self.spool_dir: Path | None = None
+        self.files: dict[str, list[Path]] = {name: [] for name in self.chunks}
+        self._buffered = 0
+
+    def spool(self, folder) -> None:
+        """Flush recorded frames to Parquet files in ``folder`` from now on (it is the
+        caller's to remove after the tables are built)."""
+        self.spool_dir = Path(folder)
+        for name in self.chunks:
+            (self.spool_dir / name).mkdir(parents=True, exist_ok=True)
+        self.flush()
+
+    def flush(self) -> None:
+        """Write the buffered chunks of every table as one Parquet file each."""
+        if self.spool_dir is None:
+            return
+        for name, parts in self.chunks.items():
+            if parts:
+                f = self.spool_dir / name / f"part-{len(self.files[name]):05d}.parquet"
+                pq.write_table(_arrow(parts), f)
+                self.files[name].append(f)
+                parts.clear()
+        self._buffered = 0
+
+    def _table(self, name: str) -> pd.DataFrame:
+        parts = self.chunks[name]
+        pieces = [pq.read_table(f) for f in self.files[name]]
+        if parts:
+            pieces.append(_arrow(parts))
+        if not pieces:
+            return pd.DataFrame()
+        table = pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
+        del pieces
+        parts.clear()
+        return table.to_pandas(split_blocks=True, self_destruct=True)
 
     def record(self, sim, frame: int) -> None:
         t = sim.t_min
@@ -47,9 +92,13 @@ class Recorder:
             "t_min": np.full(k, t), "x_um": s["x_um"][vis], "y_um": s["y_um"][vis],
             "diameter_um": s["diameter_um"][vis], "attached": s["attached"][vis].copy(),
         })
+        if self.spool_dir is not None:
+            self._buffered += n + int(att.sum()) + k
+            if self._buffered >= self.chunk_rows:
+                self.flush()
 
     def tables(self, sim) -> dict[str, pd.DataFrame]:
-        out = {name: _concat(parts) for name, parts in self.chunks.items()}
+        out = {name: self._table(name) for name in self.chunks}
         cells = sim.cells
         out["cells"] = pd.DataFrame({
             "cell_id": cells.ids, "cell_type": cells["cell_type"].astype(str),
@@ -75,8 +124,8 @@ class Recorder:
         return out
 
 
-def _concat(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
-    if not parts:
-        return pd.DataFrame()
-    keys = parts[0].keys()
-    return pd.DataFrame({k: np.concatenate([p[k] for p in parts]) for k in keys})
+def _arrow(parts: list[dict[str, np.ndarray]]) -> pa.Table:
+    """The chunks as one Arrow table (the columns stay chunked: no copy)."""
+    keys = list(parts[0])
+    return pa.Table.from_arrays([pa.chunked_array([pa.array(p[k]) for p in parts])
+                                 for k in keys], names=keys)
