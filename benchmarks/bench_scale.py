@@ -94,6 +94,8 @@ def main() -> None:
     ap.add_argument("--memory", action="store_true")
     ap.add_argument("--memory-cells", type=int, default=10000)
     ap.add_argument("--memory-hours", type=float, default=12.0)
+    ap.add_argument("--memory-modes", default="stream,memory",
+                    help="stream: frames streamed to disk; memory: frames kept in memory")
     ap.add_argument("--child-memory", nargs=3, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child_memory:
@@ -117,7 +119,8 @@ def main() -> None:
         us = [r["us_per_cell_step"] for r in rows]
         print(f"µs per cell-step, largest / smallest size: {us[-1] / us[0]:.2f}")
     if a.memory:
-        for stream in (True, False):
+        for mode in a.memory_modes.split(","):
+            stream = mode == "stream"
             m = memory(a.memory_cells, a.memory_hours, stream)
             how = "frames streamed to disk" if stream else "frames kept in memory"
             print(f"{a.memory_cells:,} cells × {a.memory_hours:g} h ({how}): peak RSS "

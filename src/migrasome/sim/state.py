@@ -35,7 +35,7 @@ class _Columns(Mapping):
         self._pool = pool
 
     def __getitem__(self, name: str) -> np.ndarray:
-        return self._pool._buf[name][: self._pool._n]
+        return self._pool[name]
 
     def __iter__(self):
         return iter(self._pool._buf)
@@ -82,6 +82,7 @@ class Pool:
         self._row = np.full(cap, -1, np.int64)  # id → active row, -1 if not active
         self.fills: dict[str, object] = {}
         self.next_id = 0
+        self._views: dict[str, np.ndarray] = {}  # cached active views, cleared on any change
 
     # -- access ----------------------------------------------------------------------------
 
@@ -89,13 +90,17 @@ class Pool:
         return self._n
 
     def __getitem__(self, name: str) -> np.ndarray:
-        return self._buf[name][: self._n]
+        try:
+            return self._views[name]
+        except KeyError:
+            v = self._views[name] = self._buf[name][: self._n]
+            return v
 
     def __setitem__(self, name: str, value) -> None:
         arr = np.asarray(value, dtype=self.dtypes[name])
         if arr.shape != (self._n,):
             raise ValueError(f"column {name!r} must have shape ({self._n},), got {arr.shape}")
-        self._buf[name][: self._n] = arr
+        self[name][...] = arr
 
     @property
     def cols(self) -> Mapping[str, np.ndarray]:
@@ -104,7 +109,7 @@ class Pool:
 
     @property
     def ids(self) -> np.ndarray:
-        return self._buf[self.id_name][: self._n]
+        return self[self.id_name]
 
     @property
     def archive(self) -> list[dict[str, np.ndarray]]:
@@ -122,6 +127,7 @@ class Pool:
         dt = np.dtype(dtype)
         self.dtypes[name] = dt
         self._buf[name] = np.full(len(self._buf[self.id_name]), fill, dtype=dt)
+        self._views.clear()
         self._arch[name] = np.full(len(self._arch[self.id_name]), fill, dtype=dt)
 
     # -- growth ----------------------------------------------------------------------------
@@ -134,6 +140,7 @@ class Pool:
 
     def _resize(self, cap: int) -> None:
         n = self._n
+        self._views.clear()
         for k, v in self._buf.items():
             new = np.empty(cap, v.dtype)
             new[:n] = v[:n]
@@ -166,6 +173,7 @@ class Pool:
             else:
                 dst[a:b] = self.fills.get(name, _default_fill(name, dt))
         self._n = b
+        self._views.clear()
         self.next_id += n
         if len(self._row) < self.next_id:
             grown = np.full(max(2 * len(self._row), self.next_id), -1, np.int64)
@@ -201,6 +209,7 @@ class Pool:
         for v in self._buf.values():  # rows before the first retired one stay where they are
             v[i0:m] = v[i0:n][keep]
         self._n = m
+        self._views.clear()
         self._row[self._buf[self.id_name][i0:m]] = np.arange(i0, m, dtype=np.int64)
         cap = len(self._buf[self.id_name])
         if cap > _SHRINK_MIN_CAPACITY and m < _SHRINK_BELOW * cap:
@@ -235,6 +244,7 @@ class Pool:
         state["_buf"] = {k: v[: self._n].copy() for k, v in self._buf.items()}
         state["_arch"] = {k: v[: self._na].copy() for k, v in self._arch.items()}
         state["_row"] = self._row[: self.next_id].copy()
+        state["_views"] = {}
         return state
 
     def __setstate__(self, state: dict) -> None:
