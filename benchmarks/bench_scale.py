@@ -69,15 +69,25 @@ def _child_memory(n: int, hours: float, stream: bool) -> None:
 
     sim = Simulation(scenario_for(n, hours))
     c0 = time.process_time()
+    hourly = []  # peak RSS (MB) at the end of each simulated hour, before the tables
+
+    def progress(k, total):
+        if k % int(round(60 / sim.dt_min)) == 0:
+            hourly.append(_peak_mb())
+
     with tempfile.TemporaryDirectory() as tmp:
         if stream:
-            res = sim.run(spool_dir=tmp)
+            res = sim.run(progress, spool_dir=tmp)
         else:
-            res = sim.run()
+            res = sim.run(progress)
         rows = {k: len(v) for k, v in res.tables.items()}
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak_mb = _peak_mb()
     print(json.dumps({"peak_rss_mb": peak_mb, "cpu_s": time.process_time() - c0,
-                      "rows": rows}))
+                      "rows": rows, "hourly_peak_mb": hourly}))
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def memory(n: int, hours: float, stream: bool) -> dict:
@@ -123,10 +133,14 @@ def main() -> None:
             stream = mode == "stream"
             m = memory(a.memory_cells, a.memory_hours, stream)
             how = "frames streamed to disk" if stream else "frames kept in memory"
+            frames = sum(v for k, v in m["rows"].items() if "frames" in k or k == "tracks")
+            hourly = m["hourly_peak_mb"]
+            growth = (hourly[-1] - hourly[1]) / (len(hourly) - 2) if len(hourly) > 2 \
+                else float("nan")
             print(f"{a.memory_cells:,} cells × {a.memory_hours:g} h ({how}): peak RSS "
-                  f"{m['peak_rss_mb']:.0f} MB, CPU {m['cpu_s']:.0f} s, "
-                  f"frame rows {sum(v for k, v in m['rows'].items() if 'frames' in k or k == 'tracks'):,}",
-                  flush=True)
+                  f"{m['peak_rss_mb']:.0f} MB (before the tables: {hourly[-1]:.0f} MB, "
+                  f"growing {growth:.1f} MB per simulated hour after hour 2), CPU "
+                  f"{m['cpu_s']:.0f} s, {frames:,} frame rows", flush=True)
 
 
 if __name__ == "__main__":

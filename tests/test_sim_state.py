@@ -107,6 +107,21 @@ def test_views_write_through_and_pickle_round_trip():
     assert len(q) == 6
 
 
+def test_spooled_archive_reads_back_with_later_columns_filled(tmp_path):
+    p = make_pool()
+    p.spool(tmp_path / "f", chunk_rows=1)
+    p.retire(np.array([True, False, True, False]))
+    assert len(p.spooled) == 1 and p._na == 0
+    p.add_column("cargo", float, 0.5)
+    p.retire(np.array([True, False]))
+    assert len(p.spooled) == 2
+    df = p.to_frame()
+    assert df["fiber_id"].tolist() == [0, 1, 2, 3] and df["x"].tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert df["cargo"].tolist() == [0.5] * 4
+    assert list(p.to_frame(columns=["x"]).columns) == ["fiber_id", "x"]
+    assert sorted(np.concatenate([a["fiber_id"] for a in p.archive]).tolist()) == [0, 1, 2]
+
+
 #: sha256 of every table of ``simulate(PRESET, cells=30, hours=3, seed=7)``, computed with
 #: the pool as it was before the pre-sized buffers (same seed → the same tables, bit for bit).
 REFERENCE_DIGESTS = {
@@ -178,10 +193,14 @@ def test_streamed_frames_and_their_checkpoints_give_identical_tables(tmp_path):
 
     ref = Simulation(_scenario()).run()
     sim = Simulation(_scenario())
-    sim.recorder.chunk_rows = 100  # many small row groups
+    sim.recorder.chunk_rows = 100  # many small files
+    sim.sites.spool(tmp_path / "spool" / "sites", chunk_rows=5)
     res = sim.run(spool_dir=tmp_path / "spool", checkpoint=tmp_path / "ck",
                   checkpoint_every_min=45)
     assert len(sim.recorder.files["tracks"]) > 3 and not sim.recorder.chunks["tracks"]
+    assert len(sim.sites.spooled) > 3 and len(sim.fibers.spooled) == 0
+    assert sum(len(a["site_id"]) for a in sim.sites.archive) == sim.sites.next_id - len(
+        sim.sites)
     assert tables_digest(res) == tables_digest(ref)
     with pytest.raises(ValueError, match="spool_dir"):
         Simulation.restore(tmp_path / "ck")

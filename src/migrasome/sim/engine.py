@@ -212,13 +212,18 @@ class Simulation:
         """Run to the end (or on from a restored checkpoint); ``progress(done, total)`` is
         called as steps complete.
 
-        ``spool_dir``: stream the recorded frames to Parquet files there (memory flat in
-        simulated time). ``checkpoint``, ``checkpoint_every_min``: write a checkpoint to that
+        ``spool_dir``: stream the recorded frames and the retired fibres and sites to
+        Parquet files there (memory flat in simulated time). ``checkpoint``, ``checkpoint_every_min``: write a checkpoint to that
         path every so many simulated minutes (see ``save_checkpoint``).
         """
         total = self.n_steps
         if spool_dir is not None:
+            from pathlib import Path
+
             self.recorder.spool(spool_dir)
+            for name in self._SPOOLED_POOLS:
+                if getattr(self, name)._spool_dir is None:
+                    getattr(self, name).spool(Path(spool_dir) / name)
         every = 0
         if checkpoint is not None and checkpoint_every_min:
             every = max(1, int(round(checkpoint_every_min / self.dt_min)))
@@ -252,9 +257,20 @@ class Simulation:
             "height_um": self.height_um,
             "scenario": sc.model_dump(mode="json"),
         }
-        return Results(tables=tables, metadata=meta)
+        from ..results import SCHEMA, validate_table
+
+        res = Results(tables={}, metadata=meta)
+        for name in list(tables):  # one at a time, and no copy of a table that conforms
+            df = tables.pop(name)
+            ok = all(c in df.columns and str(df[c].dtype) == d
+                     for c, d in SCHEMA.get(name, {}).items())
+            res.tables[name] = df if ok else validate_table(name, df)
+        return res
 
     # -- checkpoints ---------------------------------------------------------------------
+
+    #: Pools whose retired rows are streamed with ``run(spool_dir=...)``.
+    _SPOOLED_POOLS = ("fibers", "sites")
 
     def save_checkpoint(self, path) -> "Path":
         """Write the whole state (pools, RNG bit-generator state, recorder, function
@@ -275,6 +291,10 @@ class Simulation:
                 (tmp / "frames" / name).mkdir(parents=True)
                 for f in files:
                     shutil.copyfile(f, tmp / "frames" / name / f.name)
+            for name in self._SPOOLED_POOLS:
+                (tmp / "pools" / name).mkdir(parents=True)
+                for f in getattr(self, name).spooled:
+                    shutil.copyfile(f, tmp / "pools" / name / f.name)
             state = dict(self.__dict__)
             state["_checkpoint_version"] = __version__
             with open(tmp / "state.pkl", "wb") as fh:
@@ -308,6 +328,22 @@ class Simulation:
         sim = cls.__new__(cls)
         sim.__dict__.update(state)
         rec = sim.recorder
+        pools = [getattr(sim, name) for name in cls._SPOOLED_POOLS]
+        for name, pool in zip(cls._SPOOLED_POOLS, pools):
+            if pool.spooled and spool_dir is None:
+                raise ValueError(f"checkpoint {path} has streamed rows: give spool_dir")
+            if pool.spooled:
+                folder = Path(spool_dir) / name
+                folder.mkdir(parents=True, exist_ok=True)
+                for i, f in enumerate(pool.spooled):
+                    pool.spooled[i] = folder / f.name
+                    shutil.copyfile(path / "pools" / name / f.name, pool.spooled[i])
+                pool._spool_dir = folder
+            elif spool_dir is not None:
+                pool._spool_dir = None
+                pool.spool(Path(spool_dir) / name)
+            else:
+                pool._spool_dir = None
         if any(rec.files.values()):
             if spool_dir is None:
                 raise ValueError(f"checkpoint {path} has streamed frames: give spool_dir")

@@ -10,12 +10,15 @@ entries are the active rows; it doubles when full (amortised O(1) per appended r
 halves when mostly empty, so appending ``k`` rows writes ``k`` entries per column instead of
 copying the whole column. Ids are dense increasing integers, so a direct id → row array
 answers ``index_of`` with one gather. Retired rows go to archive buffers that grow the same
-way. Column access returns a view of the active part of the buffer.
+way; with ``spool(folder)`` they are written to Parquet files in chunks instead of kept,
+so memory stays flat in simulated time. Column access returns a view of the active part of
+the buffer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -83,6 +86,9 @@ class Pool:
         self.fills: dict[str, object] = {}
         self.next_id = 0
         self._views: dict[str, np.ndarray] = {}  # cached active views, cleared on any change
+        self._spool_dir: Path | None = None
+        self._spool_rows = 0
+        self.spooled: list[Path] = []  # Parquet files of archived rows, oldest first
 
     # -- access ----------------------------------------------------------------------------
 
@@ -113,10 +119,8 @@ class Pool:
 
     @property
     def archive(self) -> list[dict[str, np.ndarray]]:
-        """The retired rows, as a list of column dicts (one chunk, in retirement order)."""
-        if self._na == 0:
-            return []
-        return [{k: v[: self._na] for k, v in self._arch.items()}]
+        """The retired rows, as a list of column dicts (in retirement order)."""
+        return self._archive_parts(list(self.dtypes))
 
     def add_column(self, name: str, dtype, fill) -> None:
         """Add a column (filled with ``fill`` for existing active and archived rows) if it
@@ -227,16 +231,59 @@ class Pool:
         for k, v in self._arch.items():
             v[a:b] = self._buf[k][rows]
         self._na = b
+        if self._spool_dir is not None and b >= self._spool_rows:
+            self.flush_archive()
+
+    def spool(self, folder, *, chunk_rows: int = 250_000) -> None:
+        """From now on write archived rows to Parquet files in ``folder`` whenever
+        ``chunk_rows`` of them have gathered; ``archive`` and ``to_frame`` read them back."""
+        self._spool_dir = Path(folder)
+        self._spool_dir.mkdir(parents=True, exist_ok=True)
+        self._spool_rows = int(chunk_rows)
+        self.flush_archive()
+
+    def flush_archive(self) -> None:
+        """Write the archived rows held in memory to the spool folder (if spooling)."""
+        if self._spool_dir is None or self._na == 0:
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        f = self._spool_dir / f"part-{len(self.spooled):05d}.parquet"
+        pq.write_table(pa.table({k: v[: self._na] for k, v in self._arch.items()}), f)
+        self.spooled.append(f)
+        self._na = 0
+        self._arch = {k: np.empty(0, v.dtype) for k, v in self._arch.items()}
+
+    def _archive_parts(self, columns: list[str]) -> list[dict[str, np.ndarray]]:
+        parts = []
+        if self.spooled:
+            import pyarrow.parquet as pq
+
+            for f in self.spooled:
+                t = pq.read_table(f, columns=[c for c in columns
+                                              if c in pq.read_schema(f).names])
+                parts.append({k: t.column(k).to_numpy() for k in t.column_names})
+        if self._na:
+            parts.append({k: self._arch[k][: self._na] for k in columns})
+        for p in parts:  # a column added after these rows were archived: its fill
+            size = len(p[self.id_name])
+            for k in columns:
+                if k not in p:
+                    dt = self.dtypes[k]
+                    p[k] = np.full(size, self.fills.get(k, _default_fill(k, dt)), dt)
+        return parts
 
     # -- tables and pickling ---------------------------------------------------------------
 
-    def to_frame(self) -> pd.DataFrame:
-        """All rows ever appended (archived and active), sorted by id."""
-        na, n = self._na, self._n
-        order = np.argsort(np.concatenate([self._arch[self.id_name][:na],
-                                           self._buf[self.id_name][:n]]), kind="stable")
-        data = {k: np.concatenate([self._arch[k][:na], self._buf[k][:n]])[order]
-                for k in self.dtypes}
+    def to_frame(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """All rows ever appended (archived and active), sorted by id; all columns, or the
+        id and ``columns``."""
+        cols = list(self.dtypes) if columns is None else \
+            [self.id_name] + [c for c in columns if c != self.id_name]
+        parts = self._archive_parts(cols) + [{k: self._buf[k][: self._n] for k in cols}]
+        order = np.argsort(np.concatenate([p[self.id_name] for p in parts]), kind="stable")
+        data = {k: np.concatenate([p[k] for p in parts])[order] for k in cols}
         return pd.DataFrame(data)
 
     def __getstate__(self) -> dict:
