@@ -5,8 +5,8 @@ recorded frames and ``tables`` once at the end.
 
 Frames are kept as column chunks; with ``spool(folder)`` they are flushed as Parquet files
 (one row group each) whenever ``chunk_rows`` rows are buffered, so the memory a run holds
-for its frames stays flat in simulated time. The tables are built through Arrow, column
-chunk by column chunk, without an intermediate concatenated copy.
+for its frames stays flat in simulated time. Each table is allocated once at its final
+length and filled chunk by chunk, without an intermediate concatenated copy.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from . import biogenesis as bio
 
@@ -46,6 +44,8 @@ class Recorder:
         """Write the buffered chunks of every table as one Parquet file each."""
         if self.spool_dir is None:
             return
+        import pyarrow.parquet as pq
+
         for name, parts in self.chunks.items():
             if parts:
                 f = self.spool_dir / name / f"part-{len(self.files[name]):05d}.parquet"
@@ -55,16 +55,35 @@ class Recorder:
         self._buffered = 0
 
     def _table(self, name: str) -> pd.DataFrame:
-        parts = self.chunks[name]
-        pieces = [pq.read_table(f) for f in self.files[name]]
-        if parts:
-            pieces.append(_arrow(parts))
-        if not pieces:
+        """One frame table: every column allocated once at its final length and filled
+        file by file and chunk by chunk (the peak holds the table plus one file)."""
+        parts, files = self.chunks[name], self.files[name]
+        if not parts and not files:
             return pd.DataFrame()
-        table = pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
-        del pieces
+        import pyarrow.parquet as pq
+
+        total = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+        total += sum(len(next(iter(p.values()))) for p in parts)
+        data: dict[str, np.ndarray] | None = None
+        at = 0
+
+        def put(cols: dict[str, np.ndarray]) -> None:
+            nonlocal data, at
+            if data is None:
+                data = {k: np.empty(total, np.asarray(v).dtype) for k, v in cols.items()}
+            n = len(next(iter(cols.values())))
+            for k, v in cols.items():
+                data[k][at:at + n] = v
+            at += n
+
+        for f in files:
+            t = pq.read_table(f)
+            put({k: t.column(k).to_numpy() for k in t.column_names})
+            del t
+        for p in parts:
+            put(p)
         parts.clear()
-        return table.to_pandas(split_blocks=True, self_destruct=True)
+        return pd.DataFrame(data, copy=False)
 
     def record(self, sim, frame: int) -> None:
         t = sim.t_min
@@ -126,6 +145,8 @@ class Recorder:
 
 def _arrow(parts: list[dict[str, np.ndarray]]) -> pa.Table:
     """The chunks as one Arrow table (the columns stay chunked: no copy)."""
+    import pyarrow as pa
+
     keys = list(parts[0])
     return pa.Table.from_arrays([pa.chunked_array([pa.array(p[k]) for p in parts])
                                  for k in keys], names=keys)
