@@ -16,10 +16,10 @@ import time
 
 import numpy as np
 
-from migrasome.simulate import resolve_scenario, simulate
 from migrasome.sim.engine import Simulation
 from migrasome.sim.motility import step_motility
 from migrasome.sim.reference import step_motility_loop
+from migrasome.simulate import resolve_scenario, simulate
 
 
 def scenario_for(n: int):

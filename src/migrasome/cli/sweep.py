@@ -25,8 +25,13 @@ def sweep(
 ) -> None:
     """Run a sweep of simulations into one partitioned Parquet dataset, resumably."""
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     from ..extras import MissingExtraError
     from ..sweep import SweepError, load_spec, plan_runs, sweep_report

@@ -213,8 +213,9 @@ class Simulation:
         called as steps complete.
 
         ``spool_dir``: stream the recorded frames and the retired fibres and sites to
-        Parquet files there (memory flat in simulated time). ``checkpoint``, ``checkpoint_every_min``: write a checkpoint to that
-        path every so many simulated minutes (see ``save_checkpoint``).
+        Parquet files there (memory flat in simulated time). ``checkpoint``,
+        ``checkpoint_every_min``: write a checkpoint to that folder every so many
+        simulated minutes (see ``save_checkpoint``).
         """
         total = self.n_steps
         if spool_dir is not None:
@@ -272,7 +273,7 @@ class Simulation:
     #: Pools whose retired rows are streamed with ``run(spool_dir=...)``.
     _SPOOLED_POOLS = ("fibers", "sites")
 
-    def save_checkpoint(self, path) -> "Path":
+    def save_checkpoint(self, path):
         """Write the whole state (pools, RNG bit-generator state, recorder, function
         modules) to the folder ``path``, atomically: ``state.pkl`` and the frames streamed
         so far. ``Simulation.restore(path).run()`` continues to the same tables as an

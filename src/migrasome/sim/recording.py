@@ -143,7 +143,7 @@ class Recorder:
         return out
 
 
-def _arrow(parts: list[dict[str, np.ndarray]]) -> pa.Table:
+def _arrow(parts: list[dict[str, np.ndarray]]):
     """The chunks as one Arrow table (the columns stay chunked: no copy)."""
     import pyarrow as pa
 

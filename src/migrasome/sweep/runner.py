@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .dataset import finished_runs, load_sweep, open_folder, write_run
-from .design import DOSE_PREFIX, PARAM_PREFIX, plan_runs
+from .design import PARAM_PREFIX, plan_runs
 from .spec import SweepError, SweepSpec, load_spec
 
 __all__ = ["sweep", "run_one", "SweepOutcome", "scenario_of"]
