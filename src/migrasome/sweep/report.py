@@ -174,7 +174,8 @@ def _fig_dose(dr: pd.DataFrame, dose: str, readout: str, path: Path) -> None:
     for key, g in dr.groupby(["perturbation_set"] + others, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         g = g.sort_values(dose)
-        label = ", ".join(str(k) for k in key)
+        label = " · ".join([str(key[0])] + [f"{c.split('.')[-1]}={v:g}"
+                                             for c, v in zip(others, key[1:])])
         ax.plot(g[dose], g["mean"], "o-", label=label)
         ax.fill_between(g[dose], g["ci_low"], g["ci_high"], alpha=0.2)
     if (dr[dose] > 0).all() and dr[dose].max() / max(dr[dose].min(), 1e-12) > 20:
