@@ -24,7 +24,7 @@ __all__ = ["Recorder"]
 class Recorder:
     """Collects per-frame rows as column chunks and turns them into schema tables."""
 
-    def __init__(self, *, chunk_rows: int = 1_000_000):
+    def __init__(self, *, chunk_rows: int = 250_000):
         self.chunks: dict[str, list[dict[str, np.ndarray]]] = {
             "tracks": [], "fiber_frames": [], "migrasome_frames": []}
         self.chunk_rows = chunk_rows
@@ -117,7 +117,7 @@ class Recorder:
                 self.flush()
 
     def tables(self, sim) -> dict[str, pd.DataFrame]:
-        out = {name: self._table(name) for name in self.chunks}
+        out: dict[str, pd.DataFrame] = {}
         cells = sim.cells
         out["cells"] = pd.DataFrame({
             "cell_id": cells.ids, "cell_type": cells["cell_type"].astype(str),
@@ -140,7 +140,9 @@ class Recorder:
                               "domain_area_um2", "fate"]].copy()
         mig = out["sites"][out["sites"]["stabilized"]].drop(columns=["stabilized", "focus"])
         out["migrasomes"] = mig.rename(columns={"site_id": "migrasome_id"}).reset_index(drop=True)
-        return out
+        # the frame tables last, so the pools' tables are built while those are not in memory
+        frames = {name: self._table(name) for name in self.chunks}
+        return {**frames, **out}
 
 
 def _arrow(parts: list[dict[str, np.ndarray]]):

@@ -234,7 +234,7 @@ class Pool:
         if self._spool_dir is not None and b >= self._spool_rows:
             self.flush_archive()
 
-    def spool(self, folder, *, chunk_rows: int = 250_000) -> None:
+    def spool(self, folder, *, chunk_rows: int = 65_536) -> None:
         """From now on write archived rows to Parquet files in ``folder`` whenever
         ``chunk_rows`` of them have gathered; ``archive`` and ``to_frame`` read them back."""
         self._spool_dir = Path(folder)
