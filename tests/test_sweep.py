@@ -46,8 +46,8 @@ def test_dask_local_cluster_gives_identical_tables(screen_serial, tmp_path):
     out, _ = screen_serial
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
                                   dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as client:
-            done = migrasome.sweep(SCREEN, tmp_path / "dask", scheduler=client)
+        # the address, as `migrasome sweep --scheduler ADDRESS` passes it
+        done = migrasome.sweep(SCREEN, tmp_path / "dask", scheduler=cluster.scheduler_address)
     assert done.n_run_now == 36 and done.n_failed == 0
     for table in ("summary", "cells"):
         pd.testing.assert_frame_equal(_comparable(load_sweep(tmp_path / "dask", table)),
