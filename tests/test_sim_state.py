@@ -243,3 +243,23 @@ def test_cli_resume_continues_a_checkpoint(tmp_path):
     r = CliRunner().invoke(app, args + ["--out", str(tmp_path / "d"), "--checkpoint-every",
                                         "0"])
     assert r.exit_code == 2 and "must be > 0" in r.output
+
+
+def test_large_runs_stream_through_a_temporary_folder_to_the_same_tables(monkeypatch):
+    import migrasome.simulate as simulate_mod
+
+    small = simulate_mod.simulate("nrk-fibronectin", cells=30, hours=3, seed=7)
+    monkeypatch.setattr(simulate_mod, "STREAM_ABOVE_ROWS", 0)
+    seen = []
+    real = simulate_mod.stream_folder
+
+    def spy(sim):
+        ctx = real(sim)
+        seen.append(type(ctx).__name__)
+        return ctx
+
+    monkeypatch.setattr(simulate_mod, "stream_folder", spy)
+    streamed = simulate_mod.simulate("nrk-fibronectin", cells=30, hours=3, seed=7)
+    assert seen == ["TemporaryDirectory"]
+    assert tables_digest(streamed) == tables_digest(small) == REFERENCE_DIGESTS[
+        "nrk-fibronectin"]

@@ -93,23 +93,40 @@ def simulate(
 
 
 def _restore(path: Path):
+    """The checkpointed simulation, streaming into a temporary folder (kept on it)."""
+    import tempfile
+
     from ..sim.engine import Simulation
 
+    spool = tempfile.TemporaryDirectory(prefix="migrasome-frames-")
     try:
-        return Simulation.restore(path)
+        sim = Simulation.restore(path, spool_dir=spool.name)
     except (FileNotFoundError, ValueError) as e:
+        spool.cleanup()
         fail(str(e))
+    sim._cli_spool = spool  # removed with the run (and not pickled into checkpoints)
+    return sim
 
 
 def _run_checkpointed(sim, sc, ckpt: Path, every_min, progress):
     """One run that checkpoints to ``ckpt`` (and removes it once the run is complete)."""
+    import contextlib
     import shutil
 
     from ..sim.engine import Simulation
+    from ..simulate import stream_folder
 
-    sim = sim or Simulation(sc)
-    res = sim.run(progress=progress, checkpoint=ckpt if every_min else None,
-                  checkpoint_every_min=every_min)
+    if sim is None:
+        sim = Simulation(sc)
+        ctx = stream_folder(sim)
+    else:
+        ctx = contextlib.nullcontext(None)  # a restored run streams where restore put it
+    spool = sim.__dict__.pop("_cli_spool", None)
+    with ctx as folder:
+        res = sim.run(progress=progress, spool_dir=folder,
+                      checkpoint=ckpt if every_min else None, checkpoint_every_min=every_min)
+    if spool is not None:
+        spool.cleanup()
     if every_min:
         shutil.rmtree(ckpt, ignore_errors=True)
     return res
