@@ -246,7 +246,9 @@ def test_cli_resume_continues_a_checkpoint(tmp_path):
 
 
 def test_large_runs_stream_through_a_temporary_folder_to_the_same_tables(monkeypatch):
-    import migrasome.simulate as simulate_mod
+    import importlib
+
+    simulate_mod = importlib.import_module("migrasome.simulate")  # the module, not the function
 
     small = simulate_mod.simulate("nrk-fibronectin", cells=30, hours=3, seed=7)
     monkeypatch.setattr(simulate_mod, "STREAM_ABOVE_ROWS", 0)
