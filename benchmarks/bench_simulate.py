@@ -2,6 +2,7 @@
 
 The domain grows with the number of cells so the density (and so the fibres and sites per
 cell) stays that of the default culture; each size is warmed up to steady state first.
+CPU time per simulated hour, memory and 100,000 cells: ``bench_scale.py``.
 Also times the motility step against a per-agent Python loop (what an agent-per-object
 framework runs), and the default `migrasome simulate` run end to end.
 
@@ -27,15 +28,15 @@ def scenario_for(n: int):
         **{"run.width_um": side, "run.height_um": side})
 
 
-def throughput(n: int, warm: int = 240, steps: int = 60) -> tuple[float, int, int]:
+def throughput(n: int, warm: int = 240, steps: int = 60) -> tuple[float, float, int, int]:
     sim = Simulation(scenario_for(n))
     for _ in range(warm):
         sim.step()
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     for _ in range(steps):
         sim.step()
-    dt = time.perf_counter() - t
-    return n * steps / dt, len(sim.fibers), len(sim.sites)
+    dt, cpu = time.perf_counter() - t, time.process_time() - c
+    return n * steps / dt, cpu / steps * 60 / sim.dt_min, len(sim.fibers), len(sim.sites)
 
 
 def motility_vs_loop(n: int = 2000) -> tuple[float, float]:
@@ -56,10 +57,11 @@ def motility_vs_loop(n: int = 2000) -> tuple[float, float]:
 
 def main(quick: bool = False) -> None:
     sizes = [100, 1000] if quick else [100, 1000, 10000]
-    print("cells    cell-steps/s   µs per cell-step   active fibres   active sites")
+    print("cells    cell-steps/s   µs per cell-step   CPU s per sim h   active fibres   "
+          "active sites")
     for n in sizes:
-        rate, nf, ns = throughput(n, warm=120 if quick else 240)
-        print(f"{n:>6} {rate:>14,.0f} {1e6 / rate:>18.2f} {nf:>15,} {ns:>14,}")
+        rate, cpu_h, nf, ns = throughput(n, warm=120 if quick else 240)
+        print(f"{n:>6} {rate:>14,.0f} {1e6 / rate:>18.2f} {cpu_h:>17.2f} {nf:>15,} {ns:>14,}")
     fast, slow = motility_vs_loop()
     print(f"\nmotility step, 2,000 cells: vectorised {fast * 1e3:.2f} ms, "
           f"per-agent loop {slow * 1e3:.1f} ms ({slow / fast:.0f}× faster)")

@@ -10,6 +10,7 @@ The public API, short:
 ``read_movie``, ``write_movie``  movies to and from OME-TIFF / OME-Zarr (``imaging`` extra)
 ``analyze``             a movie → Results-shaped tables (needs the ``analysis`` extra)
 ``compare_results``     detections against truth (``analysis`` extra)
+``sweep``               many runs: grids, designs, × seeds, local or Dask (``sweep`` extra)
 
 The heavier parts load on first use (as scikit-image does); ``__init__.pyi`` declares them
 for type checkers and ``dir(migrasome)`` lists them.
@@ -32,6 +33,7 @@ _LAZY = {
     "write_movie": ("imaging", "write_movie"),
     "analyze": ("analysis", "analyze_movie"),
     "compare_results": ("analysis", "compare_results"),
+    "sweep": ("sweeps", "sweep"),
 }
 
 __all__ = ["simulate", "Scenario", "load_preset", "list_presets", "list_perturbations",

@@ -12,9 +12,10 @@ from .scenario import Scenario as Scenario
 from .scenario import list_presets as list_presets
 from .scenario import load_preset as load_preset
 from .simulation import simulate as simulate
+from .sweeps import sweep as sweep
 
 __all__ = [
     "simulate", "Scenario", "load_preset", "list_presets", "list_perturbations", "Results",
     "load_results", "__version__", "solve_tube", "render_movie", "read_movie", "write_movie",
-    "analyze", "compare_results",
+    "analyze", "compare_results", "sweep",
 ]

@@ -103,7 +103,8 @@ def simulate(scenario: str | Scenario = "nrk-fibronectin", *,
         done = r * sim.n_steps
         cb = None if progress is None else (
             lambda k, n, done=done: progress(done + k, n * replicates))
-        runs.append(sim.run(progress=cb))
+        with stream_folder(sim) as spool:
+            runs.append(sim.run(progress=cb, spool_dir=spool))
     if replicates == 1:
         return runs[0]
     return merge_replicates(runs)
@@ -185,6 +186,24 @@ def check_cost(scenario: Scenario, *, replicates: int = 1) -> dict[str, float]:
             f"{scenario.run.height_um:g} µm dish; cells do not exclude each other in this "
             "model, so such a dish is unphysically crowded", CostWarning, stacklevel=2)
     return cost
+
+
+#: Runs expected to record more frame rows than this stream them through a temporary folder
+#: (same tables; the memory held for frames stays flat during the run).
+STREAM_ABOVE_ROWS = 2_000_000
+
+
+def stream_folder(sim):
+    """A context giving a temporary folder for a large run's streamed frames and retired
+    rows (removed on exit), or None for a small run."""
+    import contextlib
+    import tempfile
+
+    frames = sim.n_steps // sim.record_every + 1
+    # ≈ 1 track + ~8 RF segments + ~3 migrasomes per cell and frame at steady state
+    if sim.scenario.cells.n_cells * frames * 12 < STREAM_ABOVE_ROWS:
+        return contextlib.nullcontext(None)
+    return tempfile.TemporaryDirectory(prefix="migrasome-frames-")
 
 
 def default_replicates(scenario: Scenario) -> int:

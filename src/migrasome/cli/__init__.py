@@ -4,7 +4,16 @@ Each command lives in its own module and registers itself on the shared ``app``;
 imports happen inside the commands so that ``migrasome --help`` stays fast.
 """
 
-from . import analyze, calibrate, export, markers, render, shape, simulate  # noqa: F401
+from . import (  # noqa: F401  (each registers its commands)
+    analyze,
+    calibrate,
+    export,
+    markers,
+    render,
+    shape,
+    simulate,
+    sweep,
+)
 from ._app import app
 
 __all__ = ["app", "main"]

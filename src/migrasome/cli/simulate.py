@@ -31,6 +31,12 @@ def simulate(
     overwrite: bool = typer.Option(False, help="Replace an existing results folder."),
     figures: bool = typer.Option(True, help="Write figures and the HTML report."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress."),
+    checkpoint_every: float | None = typer.Option(
+        None, help="Write a checkpoint every MIN simulated minutes (one replicate)."),
+    checkpoint: Path | None = typer.Option(
+        None, help="Checkpoint folder (default: OUT.checkpoint beside the results)."),
+    resume: Path | None = typer.Option(
+        None, help="Continue the run saved in this checkpoint folder (its scenario)."),
 ) -> None:
     """Simulate migrating cells that pull RFs and grow, fill and release migrasomes."""
     import warnings
@@ -54,7 +60,15 @@ def simulate(
         fail(str(e))
     if replicates is not None and replicates < 1:
         fail(f"--replicates must be ≥ 1, got {replicates}")
+    sim = None
+    if resume is not None:
+        sim = _restore(resume)
+        sc = sim.scenario
     n_rep = replicates or default_replicates(sc)
+    if (checkpoint_every is not None or sim is not None) and n_rep != 1:
+        fail(f"--checkpoint-every and --resume run one replicate; this scenario has {n_rep}")
+    if checkpoint_every is not None and not checkpoint_every > 0:
+        fail(f"--checkpoint-every must be > 0 minutes, got {checkpoint_every}")
     out = out or Path(f"migrasome-results-{Path(preset).stem}")
     try:
         check_output_path(out, overwrite=overwrite)  # before the run, not after it
@@ -71,7 +85,11 @@ def simulate(
         console.print(f"[yellow]warning:[/] {w.message}", highlight=False)
     with Reporter("simulating", quiet=quiet) as report, warnings.catch_warnings():
         warnings.simplefilter("ignore", CostWarning)  # already said above
-        res = run(sc, replicates=n_rep, progress=report)
+        if sim is not None or checkpoint_every is not None:
+            ckpt = checkpoint or out.with_name(out.name + ".checkpoint")
+            res = _run_checkpointed(sim, sc, ckpt, checkpoint_every, report)
+        else:
+            res = run(sc, replicates=n_rep, progress=report)
     save_run(res, out, overwrite=overwrite, scenario=sc, figures=figures)
     print_summary(res, Console())
     console.print(f"results → [bold]{out}[/] (report: {out / 'report.html'})", highlight=False)
@@ -86,6 +104,46 @@ def describe(sc, replicates: int = 1) -> str:
     return (f"{sc.cells.n_cells} {sc.cells.cell_type} cells on {substrate} · "
             f"{sc.run.hours:g} h · seed {sc.seed}{rep} · perturbations: "
             f"{', '.join(sc.perturbations) or 'none'}")
+
+
+def _restore(path: Path):
+    """The checkpointed simulation, streaming into a temporary folder (kept on it)."""
+    import tempfile
+
+    from ..sim.engine import Simulation
+
+    spool = tempfile.TemporaryDirectory(prefix="migrasome-frames-")
+    try:
+        sim = Simulation.restore(path, spool_dir=spool.name)
+    except (FileNotFoundError, ValueError) as e:
+        spool.cleanup()
+        fail(str(e))
+    sim._cli_spool = spool  # removed with the run (and not pickled into checkpoints)
+    return sim
+
+
+def _run_checkpointed(sim, sc, ckpt: Path, every_min, progress):
+    """One run that checkpoints to ``ckpt`` (and removes it once the run is complete)."""
+    import contextlib
+    import shutil
+
+    from ..sim.engine import Simulation
+    from ..simulation import stream_folder
+
+    if sim is None:
+        sim = Simulation(sc)
+        ctx = stream_folder(sim)
+    else:
+        ctx = contextlib.nullcontext(None)  # a restored run streams where restore put it
+    spool = sim.__dict__.pop("_cli_spool", None)
+    with ctx as folder:
+        res = sim.run(progress=progress, spool_dir=folder,
+                      checkpoint=ckpt if every_min else None, checkpoint_every_min=every_min)
+    if spool is not None:
+        spool.cleanup()
+    if every_min:
+        shutil.rmtree(ckpt, ignore_errors=True)
+    return res
 
 
 def parse_assignments(items: list[str]) -> dict:

@@ -154,14 +154,35 @@ class Simulation:
         for m in self.modules:
             m.record(self, frame)
 
-    def run(self, progress=None) -> Results:
-        """Run to the end; ``progress(done, total)`` is called as steps complete."""
+    def run(self, progress=None, *, spool_dir=None, checkpoint=None,
+            checkpoint_every_min: float | None = None) -> Results:
+        """Run to the end (or on from a restored checkpoint); ``progress(done, total)`` is
+        called as steps complete.
+
+        ``spool_dir``: stream the recorded frames and the retired fibres and sites to
+        Parquet files there (memory flat in simulated time). ``checkpoint``,
+        ``checkpoint_every_min``: write a checkpoint to that folder every so many
+        simulated minutes (see ``save_checkpoint``).
+        """
         total = self.n_steps
-        self.record()
-        for k in range(1, total + 1):
+        if spool_dir is not None:
+            from pathlib import Path
+
+            self.recorder.spool(spool_dir)
+            for name in self._SPOOLED_POOLS:
+                if getattr(self, name)._spool_dir is None:
+                    getattr(self, name).spool(Path(spool_dir) / name)
+        every = 0
+        if checkpoint is not None and checkpoint_every_min:
+            every = max(1, int(round(checkpoint_every_min / self.dt_min)))
+        if self.steps_done == 0:
+            self.record()
+        for k in range(self.steps_done + 1, total + 1):
             self.step()
             if k % self.record_every == 0:
                 self.record()
+            if every and k % every == 0 and k < total:
+                self.save_checkpoint(checkpoint)
             if progress is not None and (k % 20 == 0 or k == total):
                 progress(k, total)
         return self.results()
@@ -185,4 +206,106 @@ class Simulation:
             "boundary": "reflecting",
             "scenario": sc.model_dump(mode="json"),
         }
-        return Results(tables=tables, metadata=meta)
+        from ..results import SCHEMA, validate_table
+
+        res = Results(tables={}, metadata=meta)
+        for name in list(tables):  # one at a time, and no copy of a table that conforms
+            df = tables.pop(name)
+            ok = all(c in df.columns and str(df[c].dtype) == d
+                     for c, d in SCHEMA.get(name, {}).items())
+            res.tables[name] = df if ok else validate_table(name, df)
+        return res
+
+    # -- checkpoints ---------------------------------------------------------------------
+
+    #: Pools whose retired rows are streamed with ``run(spool_dir=...)``.
+    _SPOOLED_POOLS = ("fibers", "sites")
+
+    def save_checkpoint(self, path):
+        """Write the whole state (pools, RNG bit-generator state, recorder, function
+        modules) to the folder ``path``, atomically: ``state.pkl`` and the frames streamed
+        so far. ``Simulation.restore(path).run()`` continues to the same tables as an
+        uninterrupted run.
+        """
+        import pickle
+        import shutil
+        from pathlib import Path
+
+        from ..results import atomic_dir
+
+        rec = self.recorder
+        rec.flush()
+        with atomic_dir(path, overwrite=True) as tmp:
+            for name, files in rec.files.items():
+                (tmp / "frames" / name).mkdir(parents=True)
+                for f in files:
+                    shutil.copyfile(f, tmp / "frames" / name / f.name)
+            for name in self._SPOOLED_POOLS:
+                (tmp / "pools" / name).mkdir(parents=True)
+                for f in getattr(self, name).spooled:
+                    shutil.copyfile(f, tmp / "pools" / name / f.name)
+            state = dict(self.__dict__)
+            state["_checkpoint_version"] = __version__
+            with open(tmp / "state.pkl", "wb") as fh:
+                pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        return Path(path)
+
+    @classmethod
+    def restore(cls, path, *, spool_dir=None) -> "Simulation":
+        """The simulation saved by ``save_checkpoint`` in folder ``path``.
+
+        Frames streamed before the checkpoint are copied to ``spool_dir`` (required when
+        there are any), where the rest of the run streams too.
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``path`` holds no checkpoint.
+        ValueError
+            If the checkpoint has streamed frames and no ``spool_dir`` is given.
+        """
+        import pickle
+        import shutil
+        from pathlib import Path
+
+        path = Path(path)
+        if not (path / "state.pkl").is_file():
+            raise FileNotFoundError(f"{path} is not a checkpoint: no state.pkl in it")
+        with open(path / "state.pkl", "rb") as fh:
+            state = pickle.load(fh)
+        state.pop("_checkpoint_version", None)
+        sim = cls.__new__(cls)
+        sim.__dict__.update(state)
+        rec = sim.recorder
+        pools = [getattr(sim, name) for name in cls._SPOOLED_POOLS]
+        for name, pool in zip(cls._SPOOLED_POOLS, pools):
+            if pool.spooled and spool_dir is None:
+                raise ValueError(f"checkpoint {path} has streamed rows: give spool_dir")
+            if pool.spooled:
+                folder = Path(spool_dir) / name
+                folder.mkdir(parents=True, exist_ok=True)
+                for i, f in enumerate(pool.spooled):
+                    pool.spooled[i] = folder / f.name
+                    shutil.copyfile(path / "pools" / name / f.name, pool.spooled[i])
+                pool._spool_dir = folder
+            elif spool_dir is not None:
+                pool._spool_dir = None
+                pool.spool(Path(spool_dir) / name)
+            else:
+                pool._spool_dir = None
+        if any(rec.files.values()):
+            if spool_dir is None:
+                raise ValueError(f"checkpoint {path} has streamed frames: give spool_dir")
+            for name, files in rec.files.items():
+                (Path(spool_dir) / name).mkdir(parents=True, exist_ok=True)
+                rec.files[name] = []
+                for f in files:
+                    dst = Path(spool_dir) / name / f.name
+                    shutil.copyfile(path / "frames" / name / f.name, dst)
+                    rec.files[name].append(dst)
+            rec.spool_dir = Path(spool_dir)
+        elif spool_dir is not None:
+            rec.spool(spool_dir)
+        else:
+            rec.spool_dir = None
+        return sim

@@ -2,9 +2,16 @@
 
 Kept apart from stepping (as in Mesa's DataCollector): the engine calls ``record`` on
 recorded frames and ``tables`` once at the end.
+
+Frames are kept as column chunks; with ``spool(folder)`` they are flushed as Parquet files
+(one row group each) whenever ``chunk_rows`` rows are buffered, so the memory a run holds
+for its frames stays flat in simulated time. Each table is allocated once at its final
+length and filled chunk by chunk, without an intermediate concatenated copy.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,9 +24,66 @@ __all__ = ["Recorder"]
 class Recorder:
     """Collects per-frame rows as column chunks and turns them into schema tables."""
 
-    def __init__(self):
+    def __init__(self, *, chunk_rows: int = 250_000):
         self.chunks: dict[str, list[dict[str, np.ndarray]]] = {
             "tracks": [], "fiber_frames": [], "migrasome_frames": []}
+        self.chunk_rows = chunk_rows
+        self.spool_dir: Path | None = None
+        self.files: dict[str, list[Path]] = {name: [] for name in self.chunks}
+        self._buffered = 0
+
+    def spool(self, folder) -> None:
+        """Flush recorded frames to Parquet files in ``folder`` from now on (it is the
+        caller's to remove after the tables are built)."""
+        self.spool_dir = Path(folder)
+        for name in self.chunks:
+            (self.spool_dir / name).mkdir(parents=True, exist_ok=True)
+        self.flush()
+
+    def flush(self) -> None:
+        """Write the buffered chunks of every table as one Parquet file each."""
+        if self.spool_dir is None:
+            return
+        import pyarrow.parquet as pq
+
+        for name, parts in self.chunks.items():
+            if parts:
+                f = self.spool_dir / name / f"part-{len(self.files[name]):05d}.parquet"
+                pq.write_table(_arrow(parts), f)
+                self.files[name].append(f)
+                parts.clear()
+        self._buffered = 0
+
+    def _table(self, name: str) -> pd.DataFrame:
+        """One frame table: every column allocated once at its final length and filled
+        file by file and chunk by chunk (the peak holds the table plus one file)."""
+        parts, files = self.chunks[name], self.files[name]
+        if not parts and not files:
+            return pd.DataFrame()
+        import pyarrow.parquet as pq
+
+        total = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+        total += sum(len(next(iter(p.values()))) for p in parts)
+        data: dict[str, np.ndarray] | None = None
+        at = 0
+
+        def put(cols: dict[str, np.ndarray]) -> None:
+            nonlocal data, at
+            if data is None:
+                data = {k: np.empty(total, np.asarray(v).dtype) for k, v in cols.items()}
+            n = len(next(iter(cols.values())))
+            for k, v in cols.items():
+                data[k][at:at + n] = v
+            at += n
+
+        for f in files:
+            t = pq.read_table(f)
+            put({k: t.column(k).to_numpy() for k in t.column_names})
+            del t
+        for p in parts:
+            put(p)
+        parts.clear()
+        return pd.DataFrame(data, copy=False)
 
     def record(self, sim, frame: int) -> None:
         t = sim.t_min
@@ -47,9 +111,13 @@ class Recorder:
             "t_min": np.full(k, t), "x_um": s["x_um"][vis], "y_um": s["y_um"][vis],
             "diameter_um": s["diameter_um"][vis], "attached": s["attached"][vis].copy(),
         })
+        if self.spool_dir is not None:
+            self._buffered += n + int(att.sum()) + k
+            if self._buffered >= self.chunk_rows:
+                self.flush()
 
     def tables(self, sim) -> dict[str, pd.DataFrame]:
-        out = {name: _concat(parts) for name, parts in self.chunks.items()}
+        out: dict[str, pd.DataFrame] = {}
         cells = sim.cells
         out["cells"] = pd.DataFrame({
             "cell_id": cells.ids, "cell_type": cells["cell_type"].astype(str),
@@ -70,11 +138,15 @@ class Recorder:
                               "domain_area_um2", "fate"]].copy()
         mig = out["sites"][out["sites"]["stabilized"]].drop(columns=["stabilized", "focus"])
         out["migrasomes"] = mig.rename(columns={"site_id": "migrasome_id"}).reset_index(drop=True)
-        return out
+        # the frame tables last, so the pools' tables are built while those are not in memory
+        frames = {name: self._table(name) for name in self.chunks}
+        return {**frames, **out}
 
 
-def _concat(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
-    if not parts:
-        return pd.DataFrame()
-    keys = parts[0].keys()
-    return pd.DataFrame({k: np.concatenate([p[k] for p in parts]) for k in keys})
+def _arrow(parts: list[dict[str, np.ndarray]]):
+    """The chunks as one Arrow table (the columns stay chunked: no copy)."""
+    import pyarrow as pa
+
+    keys = list(parts[0])
+    return pa.Table.from_arrays([pa.chunked_array([pa.array(p[k]) for p in parts])
+                                 for k in keys], names=keys)

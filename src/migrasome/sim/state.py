@@ -2,16 +2,52 @@
 
 A pool holds the *active* rows of one kind of entity as NumPy columns of equal length.
 Rows are appended in creation order with increasing ids, and `retire` moves finished rows
-out (into an archive of plain column dicts), so the active columns stay short and their ids
-stay sorted: ``index_of`` maps ids to rows with one ``searchsorted``.
+out into an archive, so the active columns stay short and in creation order (every
+vectorised step sees the same arrays in the same order, whatever the storage).
+
+Storage is sized for growth: each column is a pre-allocated buffer whose first ``len(pool)``
+entries are the active rows; it doubles when full (amortised O(1) per appended row) and
+halves when mostly empty, so appending ``k`` rows writes ``k`` entries per column instead of
+copying the whole column. Ids are dense increasing integers, so a direct id → row array
+answers ``index_of`` with one gather. Retired rows go to archive buffers that grow the same
+way; with ``spool(folder)`` they are written to Parquet files in chunks instead of kept,
+so memory stays flat in simulated time. Column access returns a view of the active part of
+the buffer.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 __all__ = ["Pool"]
+
+_MIN_CAPACITY = 16
+#: Buffers shrink when the active rows fill less than this share of them (and are large).
+_SHRINK_BELOW = 0.25
+_SHRINK_MIN_CAPACITY = 4096
+
+
+class _Columns(Mapping):
+    """Read-only mapping name → active column (a view), as ``pool.cols``."""
+
+    def __init__(self, pool: "Pool"):
+        self._pool = pool
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._pool[name]
+
+    def __iter__(self):
+        return iter(self._pool._buf)
+
+    def __len__(self) -> int:
+        return len(self._pool._buf)
+
+    def __contains__(self, name) -> bool:
+        return name in self._pool._buf
 
 
 class Pool:
@@ -23,92 +59,247 @@ class Pool:
         Name of the integer id column (e.g. ``"fiber_id"``).
     columns : dict of str to dtype
         The other columns and their dtypes; more can be added with ``add_column``.
+    capacity : int, optional
+        Rows to allocate at first (the buffers grow as needed).
+
+    Examples
+    --------
+    >>> p = Pool("fiber_id", {"x": float})
+    >>> p.append(3, x=[1.0, 2.0, 3.0]).tolist()
+    [0, 1, 2]
+    >>> p.retire(np.array([False, True, False]))
+    >>> p.index_of(np.array([0, 1, 2])).tolist()
+    [0, -1, 1]
     """
 
-    def __init__(self, id_name: str, columns: dict[str, object]):
+    def __init__(self, id_name: str, columns: dict[str, object], *,
+                 capacity: int = _MIN_CAPACITY):
         self.id_name = id_name
         self.dtypes: dict[str, np.dtype] = {id_name: np.dtype(np.int64)}
         self.dtypes.update({k: np.dtype(v) for k, v in columns.items()})
-        self.cols: dict[str, np.ndarray] = {k: np.empty(0, d) for k, d in self.dtypes.items()}
+        cap = max(int(capacity), _MIN_CAPACITY)
+        self._buf: dict[str, np.ndarray] = {k: np.empty(cap, d) for k, d in self.dtypes.items()}
+        self._n = 0
+        self._arch: dict[str, np.ndarray] = {k: np.empty(0, d) for k, d in self.dtypes.items()}
+        self._na = 0
+        self._row = np.full(cap, -1, np.int64)  # id → active row, -1 if not active
         self.fills: dict[str, object] = {}
         self.next_id = 0
-        self.archive: list[dict[str, np.ndarray]] = []
+        self._views: dict[str, np.ndarray] = {}  # cached active views, cleared on any change
+        self._spool_dir: Path | None = None
+        self._spool_rows = 0
+        self.spooled: list[Path] = []  # Parquet files of archived rows, oldest first
+
+    # -- access ----------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self.cols[self.id_name])
+        return self._n
 
     def __getitem__(self, name: str) -> np.ndarray:
-        return self.cols[name]
+        try:
+            return self._views[name]
+        except KeyError:
+            v = self._views[name] = self._buf[name][: self._n]
+            return v
 
     def __setitem__(self, name: str, value) -> None:
         arr = np.asarray(value, dtype=self.dtypes[name])
-        if arr.shape != (len(self),):
-            raise ValueError(f"column {name!r} must have shape ({len(self)},), got {arr.shape}")
-        self.cols[name] = arr
+        if arr.shape != (self._n,):
+            raise ValueError(f"column {name!r} must have shape ({self._n},), got {arr.shape}")
+        self[name][...] = arr
+
+    @property
+    def cols(self) -> Mapping[str, np.ndarray]:
+        """The active columns by name (views; ``name in pool.cols`` tests a column)."""
+        return _Columns(self)
 
     @property
     def ids(self) -> np.ndarray:
-        return self.cols[self.id_name]
+        return self[self.id_name]
+
+    @property
+    def archive(self) -> list[dict[str, np.ndarray]]:
+        """The retired rows, as a list of column dicts (in retirement order)."""
+        return self._archive_parts(list(self.dtypes))
 
     def add_column(self, name: str, dtype, fill) -> None:
-        """Add a column (filled with ``fill`` for existing active rows) if it is new."""
-        if name in self.cols:
+        """Add a column (filled with ``fill`` for existing active and archived rows) if it
+        is new."""
+        if name in self._buf:
             return
         self.fills[name] = fill
-        self.dtypes[name] = np.dtype(dtype)
-        self.cols[name] = np.full(len(self), fill, dtype=dtype)
+        dt = np.dtype(dtype)
+        self.dtypes[name] = dt
+        self._buf[name] = np.full(len(self._buf[self.id_name]), fill, dtype=dt)
+        self._views.clear()
+        self._arch[name] = np.full(len(self._arch[self.id_name]), fill, dtype=dt)
+
+    # -- growth ----------------------------------------------------------------------------
+
+    def _reserve(self, n_rows: int) -> None:
+        cap = len(self._buf[self.id_name])
+        if n_rows <= cap:
+            return
+        self._resize(max(2 * cap, n_rows, _MIN_CAPACITY))
+
+    def _resize(self, cap: int) -> None:
+        n = self._n
+        self._views.clear()
+        for k, v in self._buf.items():
+            new = np.empty(cap, v.dtype)
+            new[:n] = v[:n]
+            self._buf[k] = new
 
     def append(self, n: int, **values) -> np.ndarray:
         """Append ``n`` rows; columns not given get the fill of ``add_column``, else 0 (NaN
         for floats, -1 for ints ending in ``_id``, False for bools). Returns the new ids."""
         if n <= 0:
             return np.empty(0, np.int64)
-        new_ids = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
-        self.next_id += n
         unknown = set(values) - set(self.dtypes)
         if unknown:
             raise KeyError(f"unknown columns {sorted(unknown)} for pool {self.id_name}")
+        new_ids = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
+        a, b = self._n, self._n + n
+        # check shapes before anything is written, so a bad call leaves the pool intact
+        given = {}
+        for k, v in values.items():
+            arr = np.asarray(v, dtype=self.dtypes[k])
+            if arr.ndim and arr.shape != (n,):
+                raise ValueError(f"column {k!r}: shape {arr.shape} for {n} new rows")
+            given[k] = arr
+        self._reserve(b)
         for name, dt in self.dtypes.items():
+            dst = self._buf[name]
             if name == self.id_name:
-                add = new_ids
-            elif name in values:
-                add = np.broadcast_to(np.asarray(values[name], dtype=dt), (n,))
+                dst[a:b] = new_ids
+            elif name in given:
+                dst[a:b] = given[name]
             else:
-                add = np.full(n, self.fills.get(name, _default_fill(name, dt)), dtype=dt)
-            self.cols[name] = np.concatenate([self.cols[name], add])
+                dst[a:b] = self.fills.get(name, _default_fill(name, dt))
+        self._n = b
+        self._views.clear()
+        self.next_id += n
+        if len(self._row) < self.next_id:
+            grown = np.full(max(2 * len(self._row), self.next_id), -1, np.int64)
+            grown[: len(self._row)] = self._row
+            self._row = grown
+        self._row[new_ids] = np.arange(a, b, dtype=np.int64)
         return new_ids
+
+    # -- lookup and retirement -------------------------------------------------------------
 
     def index_of(self, ids: np.ndarray) -> np.ndarray:
         """Rows of ``ids`` among the active rows; -1 where an id is not active."""
         ids = np.asarray(ids, dtype=np.int64)
-        active = self.ids
-        pos = np.searchsorted(active, ids)
-        pos_c = np.minimum(pos, max(len(active) - 1, 0))
-        found = (len(active) > 0) & (active[pos_c] == ids) if len(active) else np.zeros(
-            ids.shape, bool)
-        return np.where(found, pos_c, -1)
+        ok = (ids >= 0) & (ids < self.next_id)
+        if ok.all():
+            return self._row[ids]
+        out = np.full(ids.shape, -1, np.int64)
+        out[ok] = self._row[ids[ok]]
+        return out
 
     def retire(self, mask: np.ndarray) -> None:
-        """Move the rows where ``mask`` is True to the archive."""
+        """Move the rows where ``mask`` is True to the archive (the others keep their
+        order)."""
         mask = np.asarray(mask, dtype=bool)
-        if not mask.any():
+        gone = np.flatnonzero(mask)
+        if gone.size == 0:
             return
-        self.archive.append({k: v[mask] for k, v in self.cols.items()})
-        keep = ~mask
-        self.cols = {k: v[keep] for k, v in self.cols.items()}
+        n, i0 = self._n, int(gone[0])
+        self._archive_rows(gone)
+        self._row[self.ids[gone]] = -1
+        keep = ~mask[i0:n]
+        m = i0 + int(keep.sum())
+        for v in self._buf.values():  # rows before the first retired one stay where they are
+            v[i0:m] = v[i0:n][keep]
+        self._n = m
+        self._views.clear()
+        self._row[self._buf[self.id_name][i0:m]] = np.arange(i0, m, dtype=np.int64)
+        cap = len(self._buf[self.id_name])
+        if cap > _SHRINK_MIN_CAPACITY and m < _SHRINK_BELOW * cap:
+            self._resize(max(2 * m, _MIN_CAPACITY))
 
-    def to_frame(self) -> pd.DataFrame:
-        """All rows ever appended (archived and active), sorted by id."""
-        parts = self.archive + [self.cols]
-        data = {}
-        for k, dt in self.dtypes.items():
-            # a column added after some rows were archived is filled with its default there
-            fill = self.fills.get(k, _default_fill(k, dt))
-            chunks = [p[k] if k in p else np.full(len(p[self.id_name]), fill, dt)
-                      for p in parts]
-            data[k] = np.concatenate(chunks) if chunks else np.empty(0, dt)
-        df = pd.DataFrame(data)
-        return df.sort_values(self.id_name, kind="stable").reset_index(drop=True)
+    def _archive_rows(self, rows: np.ndarray) -> None:
+        a, b = self._na, self._na + rows.size
+        cap = len(self._arch[self.id_name])
+        if b > cap:
+            cap = max(2 * cap, b, _MIN_CAPACITY)
+            for k, v in self._arch.items():
+                new = np.empty(cap, v.dtype)
+                new[:a] = v[:a]
+                self._arch[k] = new
+        for k, v in self._arch.items():
+            v[a:b] = self._buf[k][rows]
+        self._na = b
+        if self._spool_dir is not None and b >= self._spool_rows:
+            self.flush_archive()
+
+    def spool(self, folder, *, chunk_rows: int = 65_536) -> None:
+        """From now on write archived rows to Parquet files in ``folder`` whenever
+        ``chunk_rows`` of them have gathered; ``archive`` and ``to_frame`` read them back."""
+        self._spool_dir = Path(folder)
+        self._spool_dir.mkdir(parents=True, exist_ok=True)
+        self._spool_rows = int(chunk_rows)
+        self.flush_archive()
+
+    def flush_archive(self) -> None:
+        """Write the archived rows held in memory to the spool folder (if spooling)."""
+        if self._spool_dir is None or self._na == 0:
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        f = self._spool_dir / f"part-{len(self.spooled):05d}.parquet"
+        pq.write_table(pa.table({k: v[: self._na] for k, v in self._arch.items()}), f)
+        self.spooled.append(f)
+        self._na = 0
+        self._arch = {k: np.empty(0, v.dtype) for k, v in self._arch.items()}
+
+    def _archive_parts(self, columns: list[str]) -> list[dict[str, np.ndarray]]:
+        parts = []
+        if self.spooled:
+            import pyarrow.parquet as pq
+
+            for f in self.spooled:
+                t = pq.read_table(f, columns=[c for c in columns
+                                              if c in pq.read_schema(f).names])
+                parts.append({k: t.column(k).to_numpy() for k in t.column_names})
+        if self._na:
+            parts.append({k: self._arch[k][: self._na] for k in columns})
+        for p in parts:  # a column added after these rows were archived: its fill
+            size = len(p[self.id_name])
+            for k in columns:
+                if k not in p:
+                    dt = self.dtypes[k]
+                    p[k] = np.full(size, self.fills.get(k, _default_fill(k, dt)), dt)
+        return parts
+
+    # -- tables and pickling ---------------------------------------------------------------
+
+    def to_frame(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """All rows ever appended (archived and active), sorted by id; all columns, or the
+        id and ``columns``."""
+        cols = list(self.dtypes) if columns is None else \
+            [self.id_name] + [c for c in columns if c != self.id_name]
+        parts = self._archive_parts(cols) + [{k: self._buf[k][: self._n] for k in cols}]
+        order = np.argsort(np.concatenate([p[self.id_name] for p in parts]), kind="stable")
+        data = {k: np.concatenate([p[k] for p in parts])[order] for k in cols}
+        return pd.DataFrame(data)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_buf"] = {k: v[: self._n].copy() for k, v in self._buf.items()}
+        state["_arch"] = {k: v[: self._na].copy() for k, v in self._arch.items()}
+        state["_row"] = self._row[: self.next_id].copy()
+        state["_views"] = {}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._resize(max(self._n, _MIN_CAPACITY))
+        row = np.full(max(self.next_id, _MIN_CAPACITY), -1, np.int64)
+        row[: self.next_id] = self._row
+        self._row = row
 
 
 def _default_fill(name: str, dt: np.dtype):
