@@ -9,7 +9,7 @@ schema tables (``tables``).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -61,6 +61,12 @@ class Options:
         Migrasome linking: largest step between sightings and frames a gap may last.
     cell_search_um, fiber_search_um : float
         Largest step of a cell centroid / of a fibre's distal end between frames.
+    classifier : bool or str
+        True: decide what is a migrasome with the shipped trained classifier
+        (:mod:`.classify`); a path: with that model file; False: with the ``min_snr`` and
+        ``min_roundness`` thresholds (and no migrasome reported under a cell body).
+    min_probability : float
+        Classifier probability from which a candidate is reported.
     """
 
     d_min_um: float = 0.5
@@ -87,6 +93,8 @@ class Options:
     link_memory: int = 2
     cell_search_um: float = 15.0
     fiber_search_um: float = 2.5
+    classifier: bool | str = True
+    min_probability: float = 0.5
 
     @classmethod
     def from_kwargs(cls, **kw: Any) -> "Options":
@@ -119,22 +127,18 @@ def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: floa
         ``fiber_graph``), ``noise`` (float) and ``labels`` (cell-body label image).
     """
     o = options or Options()
-    img = as_float(frame)
-    f_cell = max(1, int(round(o.cell_grid_um / pixel_size_um)))
-    f_fib = max(1, int(round(o.fiber_grid_um / pixel_size_um)))
-    bg_cell, bg_fib = background_estimate(
-        img, block_px=max(4, int(round(2.4 / pixel_size_um))), scale_px=25.0 / pixel_size_um,
-        factors=(f_cell, f_fib))
-    noise = noise_sigma(img)
-    labels = segment_cells(img, pixel_size_um=pixel_size_um, background=bg_cell, noise=noise,
-                           min_area_um2=o.cell_min_area_um2, opening_um=o.cell_opening_um,
-                           grid_um=o.cell_grid_um)
-    cells = cell_properties(labels, pixel_size_um=pixel_size_um, stride=f_cell)
+    img, noise, labels, bg_fib, depth = _prepare(frame, pixel_size_um, o)
+    cells = cell_properties(labels, pixel_size_um=pixel_size_um,
+                            stride=max(1, int(round(o.cell_grid_um / pixel_size_um))))
     mig = detect_migrasomes(img, pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um,
-                            noise=noise, sigma_z_um=sigma_z_um, exclude=labels > 0,
+                            noise=noise, sigma_z_um=sigma_z_um,
+                            exclude=None if o.classifier else labels > 0,
                             d_min_um=o.d_min_um, d_max_um=o.d_max_um,
                             threshold=o.detect_threshold,
-                            min_snr=o.min_snr, min_roundness=o.min_roundness, model=o.model)
+                            min_snr=o.min_snr, min_roundness=o.min_roundness, model=o.model,
+                            classifier=o.classifier or None,
+                            min_probability=o.min_probability, depth_um=depth)
+    mig["under_cell"] = _under(mig, labels)
     # fibres are looked for with the migrasomes taken out (their rims are not fibres)
     clean = img - model_image(img.shape, mig, pixel_size_um=pixel_size_um,
                               psf_sigma_um=psf_sigma_um, sigma_z_um=sigma_z_um)
@@ -150,6 +154,58 @@ def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: floa
     mig = pd.concat([mig, att], axis=1)
     return {"cells": cells, "migrasomes": mig, "branches": branches, "noise": noise,
             "labels": labels}
+
+
+def _prepare(frame, pixel_size_um, o):
+    """Float frame, noise, cell labels, fibre-grid background, signed depth into cells."""
+    img = as_float(frame)
+    f_cell = max(1, int(round(o.cell_grid_um / pixel_size_um)))
+    f_fib = max(1, int(round(o.fiber_grid_um / pixel_size_um)))
+    bg_cell, bg_fib = background_estimate(
+        img, block_px=max(4, int(round(2.4 / pixel_size_um))), scale_px=25.0 / pixel_size_um,
+        factors=(f_cell, f_fib))
+    noise = noise_sigma(img)
+    labels = segment_cells(img, pixel_size_um=pixel_size_um, background=bg_cell, noise=noise,
+                           min_area_um2=o.cell_min_area_um2, opening_um=o.cell_opening_um,
+                           grid_um=o.cell_grid_um)
+    depth = None
+    if o.classifier:
+        from scipy import ndimage as ndi
+
+        inside = labels > 0
+        if inside.any():
+            # on a 2× grid: the feature needs ~0.3 µm, not a pixel
+            g = 2 if pixel_size_um < 0.15 else 1
+            sub = inside[::g, ::g]
+            d = (ndi.distance_transform_edt(sub) - ndi.distance_transform_edt(~sub)) * (
+                g * pixel_size_um)
+            depth = np.repeat(np.repeat(d, g, 0), g, 1)[: img.shape[0], : img.shape[1]]
+        else:
+            depth = np.full(img.shape, -10.0, np.float32)
+    return img, noise, labels, bg_fib, depth
+
+
+def _under(mig: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
+    if not len(mig):
+        return np.zeros(0, bool)
+    r = np.clip(np.rint(mig["row"].to_numpy()).astype(int), 0, labels.shape[0] - 1)
+    c = np.clip(np.rint(mig["col"].to_numpy()).astype(int), 0, labels.shape[1] - 1)
+    return labels[r, c] > 0
+
+
+def frame_candidates(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: float,
+                     sigma_z_um: float = np.inf, options: Options | None = None
+                     ) -> pd.DataFrame:
+    """Every fitted migrasome candidate of a frame with its classifier features (``f_*``).
+
+    The classifier's training data (see :mod:`.train`); same steps as ``analyze_frame``.
+    """
+    o = options or Options()
+    img, noise, labels, _, depth = _prepare(frame, pixel_size_um, o)
+    return detect_migrasomes(img, pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um,
+                             noise=noise, sigma_z_um=sigma_z_um, d_min_um=o.d_min_um,
+                             d_max_um=o.d_max_um, threshold=o.detect_threshold, model=o.model,
+                             classifier=True, depth_um=depth, return_candidates=True)
 
 
 def frames_of(movie: Any, *, channel: int | str | None = None,
@@ -258,7 +314,11 @@ def _optics(meta: dict, o: Options) -> tuple[float, float]:
 
 def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
                   frame_interval_min: float | None = None, channel: int | str | None = None,
-                  progress: bool = False, **options: Any) -> Results:
+                  options: Options | None = None, d_min_um: float | None = None,
+                  d_max_um: float | None = None, psf_sigma_um: float | None = None,
+                  modality: str | None = None, numerical_aperture: float | None = None,
+                  wavelength_nm: float | None = None, classifier: bool | str | None = None,
+                  min_probability: float | None = None, progress: bool = False) -> Results:
     """Find cells, RFs and migrasomes in a movie, track them and measure them.
 
     Parameters
@@ -272,26 +332,53 @@ def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
         if neither says.
     channel : int or str, optional
         The membrane (e.g. TSPAN4-GFP) channel; default the first.
+    options : Options, optional
+        Every setting of the analysis (defaults: ``Options()``); the keywords below
+        override their fields.
+    d_min_um, d_max_um : float, optional
+        Diameters reported as migrasomes, µm (default 0.5–3, MODEL.md §4).
+    psf_sigma_um : float, optional
+        Lateral PSF σ, µm, instead of the one computed from the optics.
+    modality, numerical_aperture, wavelength_nm : optional
+        Optics when the movie's metadata do not say (``widefield`` / ``confocal``; NA;
+        emission wavelength, nm).
+    classifier : bool or str, optional
+        True (default): the shipped trained classifier decides what is a migrasome; a path:
+        another model file (``python -m migrasome.analysis.train --out ...``); False: the
+        hand-set thresholds of ``Options``.
+    min_probability : float, optional
+        Classifier probability from which a candidate is reported (default 0.5).
     progress : bool
         Show a progress bar.
-    **options
-        Fields of :class:`Options`.
 
     Returns
     -------
     Results
         Tables ``cells, tracks, fibers, fiber_frames, migrasomes, migrasome_frames`` in image
         µm (pixel (i, j) centred at ``((j + ½)·px, (i + ½)·px)``), metadata
-        ``source="analysis"``.
+        ``source="analysis"``.  ``migrasome_frames`` also has ``under_cell`` (the migrasome
+        lies over a cell body: reported, flagged), ``probability``, ``snr``, ``roundness``.
 
     Raises
     ------
     ValueError
         Wrong dimensionality, an empty movie, or no pixel size.
+
+    Examples
+    --------
+    >>> from migrasome.scenes import generate_scene
+    >>> movie = generate_scene("sparse-widefield", size_px=128, n_frames=2, seed=0)
+    >>> res = analyze_movie(movie)
+    >>> sorted(res.tables)[:2]
+    ['cells', 'fiber_frames']
     """
     from .tables import build_results
 
-    o = Options.from_kwargs(**options)
+    given = {"d_min_um": d_min_um, "d_max_um": d_max_um, "psf_sigma_um": psf_sigma_um,
+             "modality": modality, "numerical_aperture": numerical_aperture,
+             "wavelength_nm": wavelength_nm, "classifier": classifier,
+             "min_probability": min_probability}
+    o = replace(options or Options(), **{k: v for k, v in given.items() if v is not None})
     frames, info = frames_of(movie, channel=channel, pixel_size_um=pixel_size_um,
                              frame_interval_min=frame_interval_min)
     px = info["pixel_size_um"]

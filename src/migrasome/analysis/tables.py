@@ -81,7 +81,7 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
     # -- cells and tracks ------------------------------------------------------------------
     cf = _stack(per_frame, "cells", dt)
     if len(cf):
-        cf["cell_id"] = link(cf, search_range=o.cell_search_um, memory=1)
+        cf = link(cf, search_range=o.cell_search_um, memory=1, track_column="cell_id")
     else:
         cf["cell_id"] = pd.Series(dtype="int64")
         for c in ("label", "x_um", "y_um", "radius_um"):
@@ -108,8 +108,8 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
     # -- fibres ----------------------------------------------------------------------------
     bf = _stack(per_frame, "branches", dt)
     if len(bf):
-        bf["fiber_id"] = link(bf, search_range=o.fiber_search_um, memory=1,
-                              pos_columns=("x0_um", "y0_um"))
+        bf = link(bf, search_range=o.fiber_search_um, memory=1,
+                  pos_columns=("x0_um", "y0_um"), track_column="fiber_id")
         bf["cell_id"] = [cell_of.get((int(f), int(lab)), -1)
                          for f, lab in zip(bf["frame"], bf["cell_label"])]
     else:
@@ -145,7 +145,8 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
     # -- migrasomes ------------------------------------------------------------------------
     mf = _stack(per_frame, "migrasomes", dt)
     if len(mf):
-        mf["migrasome_id"] = link(mf, search_range=o.link_search_um, memory=o.link_memory)
+        mf = link(mf, search_range=o.link_search_um, memory=o.link_memory,
+                  track_column="migrasome_id")
         mf["cell_id"] = [cell_of.get((int(f), int(lab)), -1)
                          for f, lab in zip(mf["frame"], mf["cell_label"])]
         mf["fiber_id"] = [fiber_of.get((int(f), int(b)), -1)
