@@ -43,7 +43,8 @@ def segment_cells(frame: np.ndarray, *, pixel_size_um: float, background: np.nda
         (must exceed the largest migrasome, 3 µm).
     threshold : float, optional
         Intensity above background that a cell body exceeds on the coarse grid.  Default:
-        Otsu's threshold of the opened coarse image, and at least 5 noise σ of the grid.
+        Otsu's threshold of the opened coarse image's lower Otsu class (so that dim bodies
+        beside bright ones count), and at least 5 noise σ of the grid.
     grid_um : float
         Pixel size of the coarse grid the work is done on (µm).
 
@@ -63,7 +64,13 @@ def segment_cells(frame: np.ndarray, *, pixel_size_um: float, background: np.nda
 
         threshold = floor
         if np.ptp(opened) > 0:
-            threshold = max(floor, float(threshold_otsu(opened)))
+            t1 = float(threshold_otsu(opened))
+            # bright and dim bodies in one field: Otsu splits bright from dim; a second Otsu
+            # on the lower class separates the dim bodies from the background (the noise
+            # floor keeps it off the background itself)
+            low = opened[opened < t1]
+            t2 = float(threshold_otsu(low)) if low.size > 16 and np.ptp(low) > 0 else t1
+            threshold = max(floor, min(t1, t2))
     mask = opened > threshold
     mask = ndi.binary_fill_holes(mask)
     lab, n = ndi.label(mask)

@@ -67,6 +67,10 @@ class Options:
         ``min_roundness`` thresholds (and no migrasome reported under a cell body).
     min_probability : float
         Classifier probability from which a candidate is reported.
+    free_min_diameter_um : float
+        A swelling never seen on an RF nor over a cell body in the whole movie is reported
+        only if it reaches this size (smaller, it is taken for a punctum: a vesicle or
+        debris); 0 reports them all.
     """
 
     d_min_um: float = 0.5
@@ -87,7 +91,7 @@ class Options:
     fiber_length_um: float = 1.5
     fiber_low: float = 2.5
     fiber_high: float = 4.5
-    fiber_min_length_um: float = 1.5
+    fiber_min_length_um: float = 3.0
     attach_reach_um: float = 1.5
     link_search_um: float = 1.5
     link_memory: int = 2
@@ -95,6 +99,7 @@ class Options:
     fiber_search_um: float = 2.5
     classifier: bool | str = True
     min_probability: float = 0.5
+    free_min_diameter_um: float = 0.8
 
     @classmethod
     def from_kwargs(cls, **kw: Any) -> "Options":

@@ -154,9 +154,10 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
     else:
         for c in ("migrasome_id", "cell_id", "fiber_id"):
             mf[c] = pd.Series(dtype="int64")
-        for c in ("x_um", "y_um", "diameter_um", "snr", "roundness"):
+        for c in ("x_um", "y_um", "diameter_um", "snr", "roundness", "probability"):
             mf[c] = pd.Series(dtype="float64")
         mf["attached"] = pd.Series(dtype="bool")
+        mf["under_cell"] = pd.Series(dtype="bool")
         mf["site_type"] = pd.Series(dtype="object")
     mf = mf.sort_values(["migrasome_id", "frame"], kind="stable").reset_index(drop=True)
     # a faint fibre missed in one frame between two frames that show it attached: attached
@@ -164,8 +165,24 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
     prev = ga.shift(1, fill_value=False).astype(bool)
     nxt = ga.shift(-1, fill_value=False).astype(bool)
     mf["attached"] = mf["attached"].astype(bool) | (prev & nxt)
+    d_free = float(getattr(o, "free_min_diameter_um", 0.0))
+    if d_free > 0 and len(mf):
+        # a small swelling never seen on an RF nor over a cell is a punctum (a vesicle,
+        # debris), not a migrasome; a large free one is kept (released before it was seen)
+        ga = mf.groupby("migrasome_id")
+        seen = ga["attached"].transform("any")
+        if "under_cell" in mf:
+            seen |= ga["under_cell"].transform("any").astype(bool)
+        keep = (seen | (ga["diameter_um"].transform("max") >= d_free)).to_numpy(bool)
+        mf = mf[keep].reset_index(drop=True)
+        mf["migrasome_id"] = pd.factorize(mf["migrasome_id"])[0].astype(np.int64)
+    for c, v in (("under_cell", False), ("probability", np.nan)):
+        if c not in mf.columns:
+            mf[c] = v
+    mf["under_cell"] = mf["under_cell"].astype(bool)
     migrasome_frames = mf[["migrasome_id", "frame", "t_min", "x_um", "y_um", "diameter_um",
-                           "attached", "cell_id", "fiber_id", "snr", "roundness"]].copy()
+                           "attached", "cell_id", "fiber_id", "snr", "roundness",
+                           "under_cell", "probability"]].copy()
     # a 3-sighting running median tames single-frame size errors in the growth read-outs
     smooth = mf.groupby("migrasome_id")["diameter_um"].transform(
         lambda s: s.rolling(3, center=True, min_periods=1).median())
@@ -196,7 +213,8 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
         "t_full_size_min": t_full.reindex(ids).to_numpy(float),
         "t_release_min": t_rel.reindex(ids).to_numpy(float),
         "t_breakdown_min": t_bd.to_numpy(float), "max_diameter_um": dmax.to_numpy(float),
-        "n_frames": g.size().to_numpy(np.int64)})
+        "n_frames": g.size().to_numpy(np.int64),
+        "under_cell": g["under_cell"].mean().to_numpy(float) > 0.5})
     meta = dict(metadata)
     meta["n_frames"] = n_frames
     meta["noise_sigma"] = [float(d["noise"]) for d in per_frame]

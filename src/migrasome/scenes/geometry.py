@@ -110,9 +110,13 @@ class Scene:
                 p = self.fiber_points(f, t)
                 if p is None:
                     continue
-                length = float(np.hypot(*np.diff(p, axis=0).T).sum())
+                seg = np.hypot(*np.diff(p, axis=0).T)
+                length = float(seg.sum())
+                inside = (p[:, 0] >= 0) & (p[:, 0] <= self.width_um) & (p[:, 1] >= 0) & (
+                    p[:, 1] <= self.height_um)
+                seen = float(seg[inside[1:] & inside[:-1]].sum())
                 ff.append((f.fiber_id, t, t * dt, p[-1, 0], p[-1, 1], p[0, 0], p[0, 1],
-                           length, True, f.cell))
+                           length, True, f.cell, seen))
             fb.append((f.fiber_id, f.cell, f.parent, f.points[-1, 0], f.points[-1, 1], 0.0,
                        gone * dt if np.isfinite(gone) and gone < T else np.nan, length))
         fibers = pd.DataFrame(fb, columns=["fiber_id", "cell_id", "parent_fiber_id",
@@ -120,7 +124,8 @@ class Scene:
                                            "t_break_min", "length_um"])
         fiber_frames = pd.DataFrame(ff, columns=["fiber_id", "frame", "t_min", "x0_um",
                                                  "y0_um", "x1_um", "y1_um", "length_um",
-                                                 "attached", "cell_id"])
+                                                 "attached", "cell_id",
+                                                 "length_in_view_um"])
         m = self.migrasomes
         rows = []
         for t in range(T):
