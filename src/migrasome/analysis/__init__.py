@@ -9,7 +9,7 @@ The steps are usable one by one, each taking a 2-D frame first:
 ``blobs``       LoG candidates on a pyramid, one scale at a time
 ``migrasomes``  azimuthal-median profile fit of a blurred shell → diameter, roundness
 ``classify``    candidate features and the trained classifier (``train`` rebuilds it)
-``fibers``      ridge filter, skeleton, branch graph (skan)
+``fibers``      ridge filter, skeleton, branch graph (``skeleton``)
 ``assign``      migrasome → fibre → cell
 ``tracking``    frame-to-frame linking with gaps (Hungarian assignment)
 ``tables``      per-frame detections → schema tables
@@ -22,7 +22,7 @@ The steps are usable one by one, each taking a 2-D frame first:
 
 from ..extras import require
 
-require("analysis", "skimage", "skan", "sklearn")
+require("analysis", "skimage", "sklearn")
 
 from .compare import compare_results, match_frames  # noqa: E402
 from .output import write_analysis  # noqa: E402

@@ -1,16 +1,15 @@
-"""Retraction fibres (RFs): a ridge filter, a skeleton and its graph (skan).
+"""Retraction fibres (RFs): a ridge filter, a skeleton and its branch graph.
 
 The frame is averaged on a grid of about 0.3 µm (an RF is a line about as wide as the PSF),
 filtered with oriented, elongated line detectors (an RF is faint per pixel but long, so the
 filter averages along it), thresholded with hysteresis in units of the filter's noise, and
-skeletonised; skan turns the skeleton
+skeletonised; :mod:`.skeleton` turns the skeleton
 into branches between tips (degree 1) and junctions (degree ≥ 3).  Migrasomes are painted
 into the mask first so that the skeleton runs through them rather than around their rims.
 """
 
 from __future__ import annotations
 
-import warnings
 from functools import lru_cache
 
 import numpy as np
@@ -19,6 +18,7 @@ from scipy import fft as sfft
 from scipy import ndimage as ndi
 
 from .cells import _on_grid
+from .skeleton import skeleton_graph
 from .preprocess import block_reduce_mean
 
 __all__ = ["ridge_filter", "fiber_mask", "fiber_graph", "paint_disks"]
@@ -215,12 +215,10 @@ def fiber_graph(mask: np.ndarray, *, pixel_size_um: float, f: int, cells: np.nda
     skel = skeletonize(mask)
     if skel.sum() < 2:
         return empty
-    from skan import Skeleton, summarize
-
-    sk = Skeleton(skel, spacing=f * pixel_size_um)
-    with warnings.catch_warnings():  # skan's own pandas deprecations
-        warnings.simplefilter("ignore")
-        br = summarize(sk, separator="_")
+    sk = skeleton_graph(skel, spacing=f * pixel_size_um)
+    br = sk.summary
+    if not len(br):
+        return empty
     comp = br["skeleton_id"].to_numpy()
     total = np.bincount(comp, weights=br["branch_distance"].to_numpy())
     keep_comp = total >= min_length_um
