@@ -18,8 +18,8 @@ from scipy import fft as sfft
 from scipy import ndimage as ndi
 
 from .cells import _on_grid
-from .skeleton import skeleton_graph
 from .preprocess import block_reduce_mean
+from .skeleton import skeleton_graph
 
 __all__ = ["ridge_filter", "fiber_mask", "fiber_graph", "paint_disks"]
 

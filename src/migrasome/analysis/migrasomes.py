@@ -17,8 +17,7 @@ import pandas as pd
 from scipy import ndimage as ndi
 from scipy.special import erf, i0e
 
-from .blobs import (blob_candidates, inside_stronger, ring_candidates, scales_px,
-                    suppress_overlaps)
+from .blobs import blob_candidates, inside_stronger, ring_candidates, scales_px, suppress_overlaps
 
 __all__ = ["radial_templates", "refine_centres", "fit_diameters", "detect_migrasomes",
            "model_image", "blob_candidates"]

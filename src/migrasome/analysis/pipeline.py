@@ -21,8 +21,7 @@ from .assign import assign_frame
 from .cells import cell_properties, segment_cells
 from .fibers import fiber_graph, fiber_mask
 from .migrasomes import detect_migrasomes, model_image
-from .preprocess import (as_float, axial_sigma_um, background_estimate, noise_sigma,
-                         psf_sigma_um)
+from .preprocess import as_float, axial_sigma_um, background_estimate, noise_sigma, psf_sigma_um
 
 __all__ = ["Options", "analyze_movie", "analyze_frame", "frames_of"]
 

@@ -203,13 +203,16 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
     fid = _group_mode(mf["migrasome_id"], mf["fiber_id"], on & (mf["fiber_id"] >= 0))
     site = _group_mode(mf["migrasome_id"], mf["site_type"], mf["site_type"].fillna("") != "")
     ids = t_first.index
+    t_onset = t_first.where(t_first > 1e-9)
     migrasomes = pd.DataFrame({
         "migrasome_id": ids.to_numpy(np.int64),
         "cell_id": cid.reindex(ids).fillna(-1).to_numpy(np.int64),
         "fiber_id": fid.reindex(ids).fillna(-1).to_numpy(np.int64),
         "x_um": g["x_um"].median().to_numpy(float), "y_um": g["y_um"].median().to_numpy(float),
         "site_type": site.reindex(ids).fillna("unknown").to_numpy(object),
-        "t_nucleation_min": t_first.to_numpy(float), "t_growth_onset_min": t_first.to_numpy(float),
+        # seen from the first frame on: it began before the movie (left-censored, NaN)
+        "t_nucleation_min": t_onset.to_numpy(float),
+        "t_growth_onset_min": t_onset.to_numpy(float),
         "t_full_size_min": t_full.reindex(ids).to_numpy(float),
         "t_release_min": t_rel.reindex(ids).to_numpy(float),
         "t_breakdown_min": t_bd.to_numpy(float), "max_diameter_um": dmax.to_numpy(float),

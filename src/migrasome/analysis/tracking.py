@@ -1,10 +1,10 @@
 """Frame-to-frame linking (Hungarian assignment with gaps) and per-track read-outs.
 
 Features are a tidy table with a ``frame`` column and positions in µm (trackpy's layout);
-``link`` returns a copy with a ``track`` column, the input untouched.  Each frame is solved as a linear assignment between the tracks
-alive (seen within ``memory`` frames) and the new features, split into independent
-sub-problems (connected components of the gating graph), so cost grows with crowding, not
-with the field size.
+``link`` returns a copy with a ``track`` column, the input untouched.  Each frame is solved
+as a linear assignment between the tracks alive (seen within ``memory`` frames) and the new
+features, split into independent sub-problems (connected components of the gating graph),
+so cost grows with crowding, not with the field size.
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ def train_classifier(table: pd.DataFrame, *, seed: int = 0):
     t = table[table["label"] >= 0]
     X = t[[f"f_{c}" for c in FEATURES]].to_numpy(float)
     y = t["label"].to_numpy()
-    clf = HistGradientBoostingClassifier(max_iter=250, learning_rate=0.08, max_leaf_nodes=31,
+    clf = HistGradientBoostingClassifier(max_iter=120, learning_rate=0.12, max_leaf_nodes=31,
                                          l2_regularization=1.0, random_state=seed)
     clf.fit(X, y)
     return clf
