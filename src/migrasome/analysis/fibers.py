@@ -54,7 +54,7 @@ def _kernel_ffts(sigma_across: float, sigma_along: float, n_angles: int,
 
 
 def ridge_filter(image: np.ndarray, *, sigma_across_px: float, sigma_along_px: float,
-                 n_angles: int = 8) -> np.ndarray:
+                 n_angles: int = 8, robust: bool = True) -> np.ndarray:
     """Bright-line strength: the best of oriented, elongated second-derivative filters.
 
     Each filter has unit L2 norm, so on white noise of σ = 1 every orientation's output has
@@ -70,6 +70,9 @@ def ridge_filter(image: np.ndarray, *, sigma_across_px: float, sigma_along_px: f
         Width of the line profile matched and length averaged along it (px).
     n_angles : int
         Orientations over 180°.
+    robust : bool
+        Divide by the filter's own robust σ when it exceeds 1 (correlated noise); not for a
+        field filled with filaments (their response would be taken for noise).
 
     Returns
     -------
@@ -86,7 +89,7 @@ def ridge_filter(image: np.ndarray, *, sigma_across_px: float, sigma_along_px: f
     scale = 1.0
     for k, Kk in enumerate(K):
         r = sfft.irfft2(F * Kk, s=shape)[2 * h:2 * h + ny, 2 * h:2 * h + nx]
-        if k == 0:
+        if k == 0 and robust:
             # real cameras and denoised images have correlated noise: the filter's own robust
             # σ (≥ the white-noise 1) keeps the z-score honest; fibres are too sparse to move it
             sub = r[::2, ::2]
@@ -101,7 +104,8 @@ def ridge_filter(image: np.ndarray, *, sigma_across_px: float, sigma_along_px: f
 def fiber_mask(frame: np.ndarray, *, pixel_size_um: float, background, cells: np.ndarray,
                noise: float, migrasomes: pd.DataFrame | None = None, grid_um: float = 0.3,
                sigma_um: float = 0.2, length_um: float = 1.0, low: float = 3.0,
-               high: float = 5.0, min_length_um: float = 1.5) -> tuple[np.ndarray, int]:
+               high: float = 5.0, min_length_um: float = 1.5, robust: bool = True
+               ) -> tuple[np.ndarray, int]:
     """RF pixels on a coarse grid.
 
     Parameters
@@ -125,6 +129,8 @@ def fiber_mask(frame: np.ndarray, *, pixel_size_um: float, background, cells: np
         Hysteresis thresholds (z-scores of the line filter).
     min_length_um : float
         Connected pieces with fewer pixels than this length are dropped.
+    robust : bool
+        See ``ridge_filter``.
 
     Returns
     -------
@@ -140,7 +146,7 @@ def fiber_mask(frame: np.ndarray, *, pixel_size_um: float, background, cells: np
                                                                           np.shape(frame))
     img /= max(noise / f, 1e-12)
     ridge = ridge_filter(img, sigma_across_px=max(0.6, sigma_um / g),
-                         sigma_along_px=max(1.0, length_um / g))
+                         sigma_along_px=max(1.0, length_um / g), robust=robust)
     cell_c = cells[::f, ::f] > 0 if f > 1 else cells > 0
     cell_c = ndi.binary_dilation(cell_c[: ridge.shape[0], : ridge.shape[1]],
                                  iterations=max(1, int(round(0.6 / g))))
