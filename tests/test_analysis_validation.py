@@ -84,3 +84,19 @@ def test_no_migrasomes_on_real_puncta():
         a = a[:3] if a.ndim == 3 else a[None]
         res = analyze_movie(a[:, :256, :256], pixel_size_um=0.11)
         assert len(res.migrasome_frames) == 0, name
+
+
+def test_touching_cells_are_split_at_the_neck():
+    from migrasome.analysis.cells import segment_cells
+
+    yy, xx = np.indices((200, 300))
+    img = np.full((200, 300), 100.0)
+    for cx in (95, 200):  # two 9 µm bodies (0.15 µm/px) touching over a 5 µm neck
+        img[np.hypot(yy - 100, xx - cx) < 60] = 400.0
+    lab = segment_cells(img, pixel_size_um=0.15, background=100.0, noise=5.0)
+    assert lab.max() == 2
+    assert lab[100, 95] != lab[100, 200] and lab[100, 95] > 0 and lab[100, 200] > 0
+    # one lobed body (a shallow waist) stays one
+    img2 = np.full((200, 300), 100.0)
+    img2[(np.hypot(yy - 100, xx - 120) < 60) | (np.hypot(yy - 100, xx - 170) < 60)] = 400.0
+    assert segment_cells(img2, pixel_size_um=0.15, background=100.0, noise=5.0).max() == 1

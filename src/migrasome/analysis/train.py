@@ -78,7 +78,7 @@ def train_classifier(table: pd.DataFrame, *, seed: int = 0):
     t = table[table["label"] >= 0]
     X = t[[f"f_{c}" for c in FEATURES]].to_numpy(float)
     y = t["label"].to_numpy()
-    clf = HistGradientBoostingClassifier(max_iter=120, learning_rate=0.12, max_leaf_nodes=31,
+    clf = HistGradientBoostingClassifier(max_iter=250, learning_rate=0.08, max_leaf_nodes=31,
                                          l2_regularization=1.0, random_state=seed)
     clf.fit(X, y)
     return clf
@@ -92,9 +92,9 @@ def main(argv: list[str] | None = None) -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(MODEL_PATH))
-    ap.add_argument("--movies", type=int, default=6, help="movies per training family")
+    ap.add_argument("--movies", type=int, default=10, help="movies per training family")
     ap.add_argument("--frames", type=int, default=3)
-    ap.add_argument("--size", type=int, default=320)
+    ap.add_argument("--size", type=int, default=384)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
