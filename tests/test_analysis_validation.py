@@ -100,3 +100,16 @@ def test_touching_cells_are_split_at_the_neck():
     img2 = np.full((200, 300), 100.0)
     img2[(np.hypot(yy - 100, xx - 120) < 60) | (np.hypot(yy - 100, xx - 170) < 60)] = 400.0
     assert segment_cells(img2, pixel_size_um=0.15, background=100.0, noise=5.0).max() == 1
+
+
+def test_fibre_graph_prunes_spurs_and_keeps_branches():
+    from migrasome.analysis.fibers import fiber_graph
+
+    mask = np.zeros((60, 120), bool)
+    mask[30, 5:115] = True  # a 110 px fibre (0.3 µm grid: 33 µm)
+    mask[31:33, 60] = True  # a 2-px whisker: a spur
+    mask[10:30, 90] = True  # a 20-px (6 µm) branch: real
+    br, pts = fiber_graph(mask, pixel_size_um=0.1, f=3, cells=np.zeros((180, 360), int))
+    assert len(br) == 4  # the main fibre in three pieces around two junctions… less the spur
+    assert br["length_um"].sum() == pytest.approx(33.0 + 6.0, rel=0.08)
+    assert (br["tip"]).sum() >= 2

@@ -187,7 +187,8 @@ def paint_disks(mask: np.ndarray, mig: pd.DataFrame, grid_um: float, *,
 
 
 def fiber_graph(mask: np.ndarray, *, pixel_size_um: float, f: int, cells: np.ndarray,
-                min_length_um: float = 1.0) -> tuple[pd.DataFrame, np.ndarray]:
+                min_length_um: float = 1.0, spur_um: float = 1.0
+                ) -> tuple[pd.DataFrame, np.ndarray]:
     """Branches of the skeleton of an RF mask, in frame µm.
 
     Parameters
@@ -202,6 +203,8 @@ def fiber_graph(mask: np.ndarray, *, pixel_size_um: float, f: int, cells: np.nda
         Cell-body labels (full resolution).
     min_length_um : float
         Skeleton components shorter than this in total are dropped.
+    spur_um : float
+        Branches from a junction to a free tip shorter than this are pruned (spurs).
 
     Returns
     -------
@@ -229,10 +232,16 @@ def fiber_graph(mask: np.ndarray, *, pixel_size_um: float, f: int, cells: np.nda
     total = np.bincount(comp, weights=br["branch_distance"].to_numpy())
     keep_comp = total >= min_length_um
     keep = keep_comp[comp]
-    if not keep.any():
-        return empty
     deg = sk.degrees
     src, dst = br["node_id_src"].to_numpy(), br["node_id_dst"].to_numpy()
+    # spurs: short branches from a junction to a free end (skeletonisation whiskers, a
+    # fibre's width at a bend); a real RF branch is longer
+    d_src, d_dst = deg[src], deg[dst]
+    spur = (br["branch_distance"].to_numpy() < spur_um) & (
+        ((d_src == 1) & (d_dst >= 3)) | ((d_dst == 1) & (d_src >= 3)))
+    keep &= ~spur
+    if not keep.any():
+        return empty
     # coarse (row, col) → frame µm: centre of a block of f pixels
     to_um = lambda v: (v * f + (f - 1) / 2 + 0.5) * pixel_size_um  # noqa: E731
     ys, xs = to_um(br["image_coord_src_0"].to_numpy()), to_um(br["image_coord_src_1"].to_numpy())

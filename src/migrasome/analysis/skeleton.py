@@ -110,7 +110,8 @@ def skeleton_graph(skel: np.ndarray, *, spacing: float = 1.0) -> SkeletonGraph:
         path = _walk(ends[0], members, junction)
         if len(path) < len(pix):  # a staircase the greedy walk cut short: order by distance
             path = sorted(pix, key=lambda p: (p[0] - ends[0][0]) ** 2 + (p[1] - ends[0][1]) ** 2)
-        for end, where in ((path[0], 0), (path[-1], -1)):
+        single = len(path) == 1  # one pixel: a whisker off a junction, or a dot
+        for end, where in ((path[0], 0),) if single else ((path[0], 0), (path[-1], -1)):
             j = junction_neighbours(end)
             if j:
                 if where == 0:
