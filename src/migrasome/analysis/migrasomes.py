@@ -55,14 +55,19 @@ def radial_templates(model: str, sigma_px: float, radii_px: tuple, r_max_px: flo
     if model not in MODELS:
         raise ValueError(f"model={model!r}; allowed: {MODELS}")
     r = np.arange(0.0, r_max_px + 1e-9, dr_px)
+    if model == "shell":
+        # the renderer's own shell model (migrasome.imaging.optics): thin rings uniform in
+        # height, weighted by the optical section, each blurred exactly by the Gaussian
+        from ..imaging.optics import ring_profile, shell_ring_weights
+
+        bin_px = min(0.25, sigma_px / 4)
+        prof = np.stack([ring_profile(r, *shell_ring_weights(Rk, sigma_z_px, bin_px), sigma_px)
+                         for Rk in np.asarray(radii_px, float)])
+        return r, prof / prof.max(axis=1, keepdims=True)
     R = np.asarray(radii_px, dtype=float)[:, None]
     u = (np.arange(64) + 0.5) / 64  # quadrature nodes on (0, 1)
     sz = float(sigma_z_px)
-    if model == "shell":  # uniform in height z: ring radius sqrt(R² − z²)
-        rho = R * np.sqrt(1 - u**2)[None, :]
-        z = R * u[None, :]
-        w = np.exp(-z**2 / (2 * sz**2)) if np.isfinite(sz) else np.ones_like(rho)
-    elif model == "ball":  # projected thickness 2·sqrt(R² − ρ²) on a ring of length 2πρ
+    if model == "ball":  # projected thickness 2·sqrt(R² − ρ²) on a ring of length 2πρ
         rho = R * u[None, :]
         half = R * np.sqrt(1 - u**2)[None, :]
         # column through the ball at ρ, seen through the section (same scale for each R)
