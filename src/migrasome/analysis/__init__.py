@@ -9,11 +9,12 @@ The steps are usable one by one, each taking a 2-D frame first:
 ``blobs``       LoG candidates on a pyramid, one scale at a time
 ``migrasomes``  azimuthal-median profile fit of a blurred shell → diameter, roundness
 ``classify``    candidate features and the trained classifier (``train`` rebuilds it)
-``fibers``      ridge filter, skeleton, branch graph (``skeleton``)
+``detect``      candidates → features → classifier → migrasomes of a frame
+``fibers``      ridge filter, skeleton, branch graph (``skeleton``), spurs pruned
 ``assign``      migrasome → fibre → cell
 ``tracking``    frame-to-frame linking with gaps (Hungarian assignment)
 ``tables``      per-frame detections → schema tables
-``pipeline``    all of it, one frame at a time
+``pipeline``    all of it, one frame at a time (``frames``: reading a movie frame by frame)
 ``compare``     precision, recall, F1, diameter and per-cell count errors
 ``summary``     read-outs: per cell, per 100 µm RF, diameters, lifetimes
 ``overlay``     figures and movies for checking by eye
