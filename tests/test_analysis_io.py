@@ -143,7 +143,7 @@ def test_bad_channel_and_option(movie):
         analyze_movie(movie, channel=3)
     with pytest.raises(ValueError, match="channel"):
         analyze_movie(movie, channel="mCherry")
-    with pytest.raises(TypeError, match="unknown analysis option"):
+    with pytest.raises(TypeError, match="unexpected keyword"):
         analyze_movie(movie, threshold_typo=3)
 
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from migrasome.analysis import analyze_movie, match_frames
 from migrasome.analysis.tracking import first_time_sustained, link
@@ -29,7 +30,7 @@ def test_link_known_identities_with_gaps():
             rows.append((t, i, *(xy[i] + jit[i])))
     df = pd.DataFrame(rows, columns=["frame", "truth", "x_um", "y_um"])
     # drop the objects whose gaps exceed the memory (two frames in a row)
-    ids = link(df, search_range=1.0, memory=2)
+    ids = link(df, search_range=1.0, memory=2)["track"].to_numpy()
     assert _same_partition(ids, df["truth"].to_numpy())
 
 
@@ -42,7 +43,7 @@ def test_link_moving_objects_and_newcomers():
         if t >= 2:
             rows.append((t, 99, 20.0, 40.0))  # appears at frame 2
     df = pd.DataFrame(rows, columns=["frame", "truth", "x_um", "y_um"])
-    ids = link(df, search_range=2.0)
+    ids = link(df, search_range=2.0)["track"].to_numpy()
     assert _same_partition(ids, df["truth"].to_numpy())
     assert len(np.unique(ids)) == 11
 
@@ -50,7 +51,33 @@ def test_link_moving_objects_and_newcomers():
 def test_link_empty():
     df = pd.DataFrame({"frame": pd.Series(dtype=int), "x_um": pd.Series(dtype=float),
                        "y_um": pd.Series(dtype=float)})
-    assert link(df, search_range=1.0).size == 0
+    out = link(df, search_range=1.0)
+    assert len(out) == 0 and str(out["track"].dtype) == "int64"
+
+
+def test_link_returns_a_copy_and_leaves_the_input_alone():
+    df = pd.DataFrame({"frame": [1, 0, 1, 0], "x_um": [5.1, 0.0, 0.2, 5.0],
+                       "y_um": [0.0, 0.0, 0.0, 0.0], "note": list("abcd")},
+                      index=[10, 11, 12, 13])
+    before = df.copy()
+    out = link(df, search_range=1.0)
+    pd.testing.assert_frame_equal(df, before)
+    assert out is not df and list(out.index) == [10, 11, 12, 13]
+    pd.testing.assert_frame_equal(out.drop(columns="track"), before)
+    # first appearance order: row 11 (x 0) then row 13 (x 5) in frame 0
+    assert out["track"].tolist() == [1, 0, 0, 1]
+    with pytest.raises(ValueError, match="x_um"):
+        link(df.drop(columns="x_um"), search_range=1.0)
+    with pytest.raises(ValueError, match="track"):
+        link(out, search_range=1.0)
+
+
+def test_link_minimises_the_sum_of_distances_not_of_squares():
+    # tracks at (0, 0) and (2, 0); new sightings at (0, 0) and (-1, 1).  Sum of distances:
+    # A→(0,0) + B→(-1,1) = 3.16 < 1.41 + 2 = 3.41; sums of squares would choose the reverse.
+    df = pd.DataFrame({"frame": [0, 0, 1, 1], "x_um": [0.0, 2.0, 0.0, -1.0],
+                       "y_um": [0.0, 0.0, 0.0, 1.0]})
+    assert link(df, search_range=3.5)["track"].tolist() == [0, 1, 0, 1]
 
 
 def test_first_time_sustained():

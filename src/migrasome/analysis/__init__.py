@@ -8,21 +8,26 @@ The steps are usable one by one, each taking a 2-D frame first:
 ``cells``       cell bodies (opening + threshold + size filter)
 ``blobs``       LoG candidates on a pyramid, one scale at a time
 ``migrasomes``  azimuthal-median profile fit of a blurred shell → diameter, roundness
-``fibers``      ridge filter, skeleton, branch graph (skan)
+``classify``    candidate features and the trained classifier (``train`` rebuilds it)
+``detect``      candidates → features → classifier → migrasomes of a frame
+``fibers``      ridge filter, skeleton, branch graph (``skeleton``), spurs pruned
 ``assign``      migrasome → fibre → cell
 ``tracking``    frame-to-frame linking with gaps (Hungarian assignment)
 ``tables``      per-frame detections → schema tables
-``pipeline``    all of it, one frame at a time
+``pipeline``    all of it, one frame at a time (``frames``: reading a movie frame by frame)
 ``compare``     precision, recall, F1, diameter and per-cell count errors
 ``summary``     read-outs: per cell, per 100 µm RF, diameters, lifetimes
 ``overlay``     figures and movies for checking by eye
+``output``      an analysis folder on disk (``write_analysis``)
 """
 
 from ..extras import require
 
-require("analysis", "skimage", "skan")
+require("analysis", "skimage", "sklearn")
 
 from .compare import compare_results, match_frames  # noqa: E402
+from .output import write_analysis  # noqa: E402
 from .pipeline import Options, analyze_frame, analyze_movie  # noqa: E402
 
-__all__ = ["analyze_movie", "analyze_frame", "Options", "compare_results", "match_frames"]
+__all__ = ["analyze_movie", "analyze_frame", "Options", "compare_results", "match_frames",
+           "write_analysis"]

@@ -176,3 +176,44 @@ def inside_stronger(cand: pd.DataFrame, radius_px: np.ndarray) -> np.ndarray:
         inside = (d < radius_px[i]) & (sc[j] <= sc[i] - 2) & (pr[j] <= pr[i])
         keep[j[inside]] = False
     return keep
+
+
+def ring_candidates(frame: np.ndarray, *, radii_px: np.ndarray, width_px: float,
+                    threshold: float = 5.0) -> pd.DataFrame:
+    """Centres of bright rings: maxima of a zero-mean annulus filter, in noise units.
+
+    A large hollow migrasome (a confocal section of a shell) is a thin ring whose LoG
+    response at its centre is weak; a filter matched to a ring of radius ``R`` peaks there.
+    Large radii are filtered on a 2×-reduced image.
+
+    Returns
+    -------
+    DataFrame
+        Columns as :func:`blob_candidates` (``scale`` is ``-1 - k`` for radius ``k``;
+        ``sigma_px`` the LoG σ of a blob that size, ``R / √2``).
+    """
+    from scipy.signal import fftconvolve
+
+    parts = []
+    base = np.asarray(frame, np.float32)
+    for k, R in enumerate(np.asarray(radii_px, float)):
+        f = 2 if R > 10 else 1
+        img = block_reduce_mean(base, f) if f > 1 else base
+        r, w = R / f, max(width_px / f, 0.8)
+        h = int(np.ceil(r + 2 * w + 1))
+        yy, xx = np.mgrid[-h:h + 1, -h:h + 1]
+        rr = np.hypot(yy, xx)
+        ring = np.exp(-((rr - r) ** 2) / (2 * w * w))
+        ker = ring / ring.sum() - (rr <= r + 2 * w + 1) / (rr <= r + 2 * w + 1).sum()
+        resp = fftconvolve(img, ker[::-1, ::-1].astype(np.float32), mode="same")
+        sub = resp[::3, ::3]
+        med = np.median(sub)
+        resp = (resp - med) / (1.4826 * np.median(np.abs(sub - med)) + 1e-12)
+        rr_, cc_, v, dy, dx = _local_maxima(resp, threshold)
+        parts.append(pd.DataFrame({"row": (rr_ + dy) * f + (f - 1) / 2,
+                                   "col": (cc_ + dx) * f + (f - 1) / 2, "scale": -1 - k,
+                                   "sigma_px": R / np.sqrt(2), "response": v.astype(float)}))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in
+                             ("row", "col", "scale", "sigma_px", "response")})
+    return pd.concat(parts, ignore_index=True)

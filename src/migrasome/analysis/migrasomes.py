@@ -55,14 +55,19 @@ def radial_templates(model: str, sigma_px: float, radii_px: tuple, r_max_px: flo
     if model not in MODELS:
         raise ValueError(f"model={model!r}; allowed: {MODELS}")
     r = np.arange(0.0, r_max_px + 1e-9, dr_px)
+    if model == "shell":
+        # the renderer's own shell model (migrasome.imaging.optics): thin rings uniform in
+        # height, weighted by the optical section, each blurred exactly by the Gaussian
+        from ..imaging.optics import ring_profile, shell_ring_weights
+
+        bin_px = min(0.25, sigma_px / 4)
+        prof = np.stack([ring_profile(r, *shell_ring_weights(Rk, sigma_z_px, bin_px), sigma_px)
+                         for Rk in np.asarray(radii_px, float)])
+        return r, prof / prof.max(axis=1, keepdims=True)
     R = np.asarray(radii_px, dtype=float)[:, None]
     u = (np.arange(64) + 0.5) / 64  # quadrature nodes on (0, 1)
     sz = float(sigma_z_px)
-    if model == "shell":  # uniform in height z: ring radius sqrt(R² − z²)
-        rho = R * np.sqrt(1 - u**2)[None, :]
-        z = R * u[None, :]
-        w = np.exp(-z**2 / (2 * sz**2)) if np.isfinite(sz) else np.ones_like(rho)
-    elif model == "ball":  # projected thickness 2·sqrt(R² − ρ²) on a ring of length 2πρ
+    if model == "ball":  # projected thickness 2·sqrt(R² − ρ²) on a ring of length 2πρ
         rho = R * u[None, :]
         half = R * np.sqrt(1 - u**2)[None, :]
         # column through the ball at ρ, seen through the section (same scale for each R)
@@ -212,7 +217,10 @@ def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: 
                       noise: float, sigma_z_um: float = np.inf, exclude: np.ndarray | None = None,
                       d_min_um: float = 0.5, d_max_um: float = 3.0, n_scales: int = 7,
                       threshold: float = 5.0, min_snr: float = 1.5,
-                      min_roundness: float = 0.55, model: str = "shell") -> pd.DataFrame:
+                      min_roundness: float = 0.55, model: str = "shell",
+                      classifier: str | bool | None = None, min_probability: float = 0.5,
+                      depth_um: np.ndarray | None = None, return_candidates: bool = False
+                      ) -> pd.DataFrame:
     """Find migrasomes in one frame and measure them.
 
     Parameters
@@ -238,13 +246,34 @@ def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: 
     min_roundness : float
         How evenly lit the rim must be (see ``fit_diameters``; 0 a line, about 1 a ring).
     model : {"shell", "ball", "disk", "auto"}
+    classifier : None, True or path
+        None: keep candidates by the ``min_snr`` and ``min_roundness`` thresholds.  True
+        (the shipped model) or the path of a model file: keep those the trained classifier
+        (:mod:`.classify`) gives a probability of at least ``min_probability``; then
+        ``exclude`` is ignored (migrasomes under cells are kept, see ``depth_um``).
+    min_probability : float
+    depth_um : ndarray, shape (Y, X), optional
+        Signed distance into the cell bodies (µm), a classifier feature.
+    return_candidates : bool
+        Return every fitted candidate with its features and ``probability`` (for training).
 
     Returns
     -------
     DataFrame
         One row per migrasome: ``row, col`` (px, sub-pixel), ``x_um, y_um`` (pixel centres at
-        ``(j + ½)·px``), ``diameter_um``, ``amplitude``, ``snr``, ``response``.
+        ``(j + ½)·px``), ``diameter_um``, ``amplitude``, ``snr``, ``response``, ``roundness``,
+        ``probability`` (NaN without classifier).
     """
+    if classifier:
+        from .detect import detect_classified
+
+        return detect_classified(frame, pixel_size_um=pixel_size_um,
+                                  psf_sigma_um=psf_sigma_um, noise=noise,
+                                  sigma_z_um=sigma_z_um, d_min_um=d_min_um, d_max_um=d_max_um,
+                                  n_scales=n_scales, threshold=threshold, model=model,
+                                  model_path=None if classifier is True else classifier,
+                                  min_probability=min_probability, depth_um=depth_um,
+                                  return_candidates=return_candidates)
     sig = scales_px(pixel_size_um, psf_sigma_um, 0.8 * d_min_um, d_max_um, n_scales)
     cand = blob_candidates(frame, sigmas_px=sig, threshold=threshold, mask=exclude)
     radius_px = np.sqrt(np.maximum(2 * (cand["sigma_px"].to_numpy() ** 2
@@ -290,9 +319,12 @@ def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: 
         out = out[keep].reset_index(drop=True)
     out["x_um"] = (out["col"] + 0.5) * pixel_size_um
     out["y_um"] = (out["row"] + 0.5) * pixel_size_um
-    cols = ["row", "col", "x_um", "y_um", "diameter_um", "amplitude", "snr", "roundness",
-            "response", "model"]
-    return out[cols]
+    out["probability"] = np.nan
+    return out[OUT_COLUMNS]
+
+
+OUT_COLUMNS = ["row", "col", "x_um", "y_um", "diameter_um", "amplitude", "snr", "roundness",
+               "response", "model", "probability"]
 
 
 def model_image(shape: tuple[int, int], migrasomes: pd.DataFrame, *, pixel_size_um: float,

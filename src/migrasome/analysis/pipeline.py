@@ -9,9 +9,8 @@ schema tables (``tables``).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
-from pathlib import Path
-from typing import Any, Iterator
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,9 +19,9 @@ from ..results import Results
 from .assign import assign_frame
 from .cells import cell_properties, segment_cells
 from .fibers import fiber_graph, fiber_mask
+from .frames import frames_of
 from .migrasomes import detect_migrasomes, model_image
-from .preprocess import (as_float, axial_sigma_um, background_estimate, noise_sigma,
-                         psf_sigma_um)
+from .preprocess import as_float, axial_sigma_um, background_estimate, noise_sigma, psf_sigma_um
 
 __all__ = ["Options", "analyze_movie", "analyze_frame", "frames_of"]
 
@@ -61,6 +60,16 @@ class Options:
         Migrasome linking: largest step between sightings and frames a gap may last.
     cell_search_um, fiber_search_um : float
         Largest step of a cell centroid / of a fibre's distal end between frames.
+    classifier : bool or str
+        True: decide what is a migrasome with the shipped trained classifier
+        (:mod:`.classify`); a path: with that model file; False: with the ``min_snr`` and
+        ``min_roundness`` thresholds (and no migrasome reported under a cell body).
+    min_probability : float
+        Classifier probability from which a candidate is reported.
+    free_min_diameter_um : float
+        A swelling never seen on an RF nor over a cell body in the whole movie is reported
+        only if it reaches this size (smaller, it is taken for a punctum: a vesicle or
+        debris); 0 reports them all.
     """
 
     d_min_um: float = 0.5
@@ -81,12 +90,15 @@ class Options:
     fiber_length_um: float = 1.5
     fiber_low: float = 2.5
     fiber_high: float = 4.5
-    fiber_min_length_um: float = 1.5
+    fiber_min_length_um: float = 3.0
     attach_reach_um: float = 1.5
     link_search_um: float = 1.5
     link_memory: int = 2
     cell_search_um: float = 15.0
     fiber_search_um: float = 2.5
+    classifier: bool | str = True
+    min_probability: float = 0.5
+    free_min_diameter_um: float = 0.8
 
     @classmethod
     def from_kwargs(cls, **kw: Any) -> "Options":
@@ -119,22 +131,18 @@ def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: floa
         ``fiber_graph``), ``noise`` (float) and ``labels`` (cell-body label image).
     """
     o = options or Options()
-    img = as_float(frame)
-    f_cell = max(1, int(round(o.cell_grid_um / pixel_size_um)))
-    f_fib = max(1, int(round(o.fiber_grid_um / pixel_size_um)))
-    bg_cell, bg_fib = background_estimate(
-        img, block_px=max(4, int(round(2.4 / pixel_size_um))), scale_px=25.0 / pixel_size_um,
-        factors=(f_cell, f_fib))
-    noise = noise_sigma(img)
-    labels = segment_cells(img, pixel_size_um=pixel_size_um, background=bg_cell, noise=noise,
-                           min_area_um2=o.cell_min_area_um2, opening_um=o.cell_opening_um,
-                           grid_um=o.cell_grid_um)
-    cells = cell_properties(labels, pixel_size_um=pixel_size_um, stride=f_cell)
+    img, noise, labels, bg_fib, depth = _prepare(frame, pixel_size_um, o)
+    cells = cell_properties(labels, pixel_size_um=pixel_size_um,
+                            stride=max(1, int(round(o.cell_grid_um / pixel_size_um))))
     mig = detect_migrasomes(img, pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um,
-                            noise=noise, sigma_z_um=sigma_z_um, exclude=labels > 0,
+                            noise=noise, sigma_z_um=sigma_z_um,
+                            exclude=None if o.classifier else labels > 0,
                             d_min_um=o.d_min_um, d_max_um=o.d_max_um,
                             threshold=o.detect_threshold,
-                            min_snr=o.min_snr, min_roundness=o.min_roundness, model=o.model)
+                            min_snr=o.min_snr, min_roundness=o.min_roundness, model=o.model,
+                            classifier=o.classifier or None,
+                            min_probability=o.min_probability, depth_um=depth)
+    mig["under_cell"] = _under(mig, labels)
     # fibres are looked for with the migrasomes taken out (their rims are not fibres)
     clean = img - model_image(img.shape, mig, pixel_size_um=pixel_size_um,
                               psf_sigma_um=psf_sigma_um, sigma_z_um=sigma_z_um)
@@ -152,95 +160,56 @@ def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: floa
             "labels": labels}
 
 
-def frames_of(movie: Any, *, channel: int | str | None = None,
-              pixel_size_um: float | None = None,
-              frame_interval_min: float | None = None) -> tuple[Iterator[np.ndarray],
-                                                                dict[str, Any]]:
-    """A frame iterator over one channel of a movie, and what is known about the movie.
+def _prepare(frame, pixel_size_um, o):
+    """Float frame, noise, cell labels, fibre-grid background, signed depth into cells."""
+    img = as_float(frame)
+    f_cell = max(1, int(round(o.cell_grid_um / pixel_size_um)))
+    f_fib = max(1, int(round(o.fiber_grid_um / pixel_size_um)))
+    bg_cell, bg_fib = background_estimate(
+        img, block_px=max(4, int(round(2.4 / pixel_size_um))), scale_px=25.0 / pixel_size_um,
+        factors=(f_cell, f_fib))
+    noise = noise_sigma(img)
+    labels = segment_cells(img, pixel_size_um=pixel_size_um, background=bg_cell, noise=noise,
+                           min_area_um2=o.cell_min_area_um2, opening_um=o.cell_opening_um,
+                           grid_um=o.cell_grid_um)
+    depth = None
+    if o.classifier:
+        from scipy import ndimage as ndi
 
-    Parameters
-    ----------
-    movie : Movie, ndarray or path
-        A ``migrasome.imaging.Movie`` (or anything with ``data`` (T, C, Y, X),
-        ``pixel_size_um``, ``frame_interval_min``, ``channel_names``, ``metadata``); an array
-        (T, Y, X) or (T, C, Y, X); or the path of a movie file (OME-TIFF, TIFF, OME-Zarr),
-        read one frame at a time.
-    channel : int or str, optional
-        Channel index or name; default the first.
-    pixel_size_um, frame_interval_min : float, optional
-        Supply or override the calibration (needed for files that lack it).
+        inside = labels > 0
+        if inside.any():
+            # on a 2× grid: the feature needs ~0.3 µm, not a pixel
+            g = 2 if pixel_size_um < 0.15 else 1
+            sub = inside[::g, ::g]
+            d = (ndi.distance_transform_edt(sub) - ndi.distance_transform_edt(~sub)) * (
+                g * pixel_size_um)
+            depth = np.repeat(np.repeat(d, g, 0), g, 1)[: img.shape[0], : img.shape[1]]
+        else:
+            depth = np.full(img.shape, -10.0, np.float32)
+    return img, noise, labels, bg_fib, depth
 
-    Returns
-    -------
-    frames : iterator of ndarray (Y, X)
-    info : dict
-        ``n_frames, shape, pixel_size_um, frame_interval_min, metadata, channel,
-        channel_name``.
+
+def _under(mig: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
+    if not len(mig):
+        return np.zeros(0, bool)
+    r = np.clip(np.rint(mig["row"].to_numpy()).astype(int), 0, labels.shape[0] - 1)
+    c = np.clip(np.rint(mig["col"].to_numpy()).astype(int), 0, labels.shape[1] - 1)
+    return labels[r, c] > 0
+
+
+def frame_candidates(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: float,
+                     sigma_z_um: float = np.inf, options: Options | None = None
+                     ) -> pd.DataFrame:
+    """Every fitted migrasome candidate of a frame with its classifier features (``f_*``).
+
+    The classifier's training data (see :mod:`.train`); same steps as ``analyze_frame``.
     """
-    if isinstance(movie, (str, Path)):
-        from ..imaging import iter_frames, movie_info
-
-        mi = movie_info(movie, pixel_size_um=pixel_size_um,
-                        frame_interval_min=frame_interval_min)
-        shape = tuple(int(s) for s in mi["shape"])
-        names = tuple(mi["channel_names"])
-        _check_shape(shape, 4)
-        c = _channel(channel, names, shape[1])
-        it = (np.asarray(f)[0] for f in iter_frames(movie, channel=c,
-                                                     pixel_size_um=pixel_size_um
-                                                     or mi["pixel_size_um"]))
-        return it, {"n_frames": shape[0], "shape": shape, "pixel_size_um": mi["pixel_size_um"],
-                    "frame_interval_min": mi["frame_interval_min"],
-                    "metadata": dict(mi.get("metadata") or {}), "channel": c,
-                    "channel_name": names[c] if c < len(names) else f"channel {c}"}
-    if isinstance(movie, np.ndarray):
-        data = movie[:, None] if movie.ndim == 3 else movie
-        meta: dict[str, Any] = {}
-        names: tuple = ()
-        px = dt = None
-    else:
-        data = getattr(movie, "data", None)
-        if data is None:
-            raise TypeError(f"cannot analyse a {type(movie).__name__}: give a Movie, an array "
-                            "(T, Y, X) / (T, C, Y, X) or a movie file")
-        meta = dict(getattr(movie, "metadata", {}) or {})
-        names = tuple(getattr(movie, "channel_names", ()))
-        px = getattr(movie, "pixel_size_um", None)
-        dt = getattr(movie, "frame_interval_min", None)
-    _check_shape(tuple(data.shape), data.ndim)
-    c = _channel(channel, names, data.shape[1])
-    if pixel_size_um is not None:
-        px = pixel_size_um
-    if frame_interval_min is not None:
-        dt = frame_interval_min
-    info = {"n_frames": int(data.shape[0]), "shape": tuple(int(s) for s in data.shape),
-            "pixel_size_um": px, "frame_interval_min": dt, "metadata": meta, "channel": c,
-            "channel_name": names[c] if c < len(names) else f"channel {c}"}
-    return (np.asarray(data[t, c]) for t in range(data.shape[0])), info
-
-
-def _check_shape(shape: tuple, ndim: int) -> None:
-    if ndim != 4:
-        raise ValueError(f"a movie must be 3-D (T, Y, X) or 4-D (T, C, Y, X); got shape "
-                         f"{shape}")
-    if 0 in shape:
-        raise ValueError(f"the movie is empty (shape {shape})")
-    if min(shape[2:]) < 16:
-        raise ValueError(f"frames of {shape[2]}x{shape[3]} pixels are too small to analyse "
-                         "(need at least 16x16)")
-
-
-def _channel(channel: int | str | None, names: tuple, n: int) -> int:
-    if channel is None:
-        return 0
-    if isinstance(channel, str) and not channel.lstrip("-").isdigit():
-        if channel not in names:
-            raise ValueError(f"channel {channel!r} not in the movie's channels {list(names)}")
-        return names.index(channel)
-    c = int(channel)
-    if not 0 <= c < n:
-        raise ValueError(f"channel={channel!r}: the movie has {n} channel(s), 0..{n - 1}")
-    return c
+    o = options or Options()
+    img, noise, labels, _, depth = _prepare(frame, pixel_size_um, o)
+    return detect_migrasomes(img, pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um,
+                             noise=noise, sigma_z_um=sigma_z_um, d_min_um=o.d_min_um,
+                             d_max_um=o.d_max_um, threshold=o.detect_threshold, model=o.model,
+                             classifier=True, depth_um=depth, return_candidates=True)
 
 
 def _optics(meta: dict, o: Options) -> tuple[float, float]:
@@ -258,7 +227,11 @@ def _optics(meta: dict, o: Options) -> tuple[float, float]:
 
 def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
                   frame_interval_min: float | None = None, channel: int | str | None = None,
-                  progress: bool = False, **options: Any) -> Results:
+                  options: Options | None = None, d_min_um: float | None = None,
+                  d_max_um: float | None = None, psf_sigma_um: float | None = None,
+                  modality: str | None = None, numerical_aperture: float | None = None,
+                  wavelength_nm: float | None = None, classifier: bool | str | None = None,
+                  min_probability: float | None = None, progress: bool = False) -> Results:
     """Find cells, RFs and migrasomes in a movie, track them and measure them.
 
     Parameters
@@ -272,26 +245,53 @@ def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
         if neither says.
     channel : int or str, optional
         The membrane (e.g. TSPAN4-GFP) channel; default the first.
+    options : Options, optional
+        Every setting of the analysis (defaults: ``Options()``); the keywords below
+        override their fields.
+    d_min_um, d_max_um : float, optional
+        Diameters reported as migrasomes, µm (default 0.5–3, MODEL.md §4).
+    psf_sigma_um : float, optional
+        Lateral PSF σ, µm, instead of the one computed from the optics.
+    modality, numerical_aperture, wavelength_nm : optional
+        Optics when the movie's metadata do not say (``widefield`` / ``confocal``; NA;
+        emission wavelength, nm).
+    classifier : bool or str, optional
+        True (default): the shipped trained classifier decides what is a migrasome; a path:
+        another model file (``python -m migrasome.analysis.train --out ...``); False: the
+        hand-set thresholds of ``Options``.
+    min_probability : float, optional
+        Classifier probability from which a candidate is reported (default 0.5).
     progress : bool
         Show a progress bar.
-    **options
-        Fields of :class:`Options`.
 
     Returns
     -------
     Results
         Tables ``cells, tracks, fibers, fiber_frames, migrasomes, migrasome_frames`` in image
         µm (pixel (i, j) centred at ``((j + ½)·px, (i + ½)·px)``), metadata
-        ``source="analysis"``.
+        ``source="analysis"``.  ``migrasome_frames`` also has ``under_cell`` (the migrasome
+        lies over a cell body: reported, flagged), ``probability``, ``snr``, ``roundness``.
 
     Raises
     ------
     ValueError
         Wrong dimensionality, an empty movie, or no pixel size.
+
+    Examples
+    --------
+    >>> from migrasome.scenes import generate_scene
+    >>> movie = generate_scene("sparse-widefield", size_px=128, n_frames=2, seed=0)
+    >>> res = analyze_movie(movie)
+    >>> sorted(res.tables)[:2]
+    ['cells', 'fiber_frames']
     """
     from .tables import build_results
 
-    o = Options.from_kwargs(**options)
+    given = {"d_min_um": d_min_um, "d_max_um": d_max_um, "psf_sigma_um": psf_sigma_um,
+             "modality": modality, "numerical_aperture": numerical_aperture,
+             "wavelength_nm": wavelength_nm, "classifier": classifier,
+             "min_probability": min_probability}
+    o = replace(options or Options(), **{k: v for k, v in given.items() if v is not None})
     frames, info = frames_of(movie, channel=channel, pixel_size_um=pixel_size_um,
                              frame_interval_min=frame_interval_min)
     px = info["pixel_size_um"]

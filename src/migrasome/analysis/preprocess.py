@@ -20,48 +20,35 @@ __all__ = [
 ]
 
 
+_CONFOCAL_NAMES = {"confocal", "spinning-disk", "spinning_disk", "airyscan"}
+
+
+def _modality(modality: str) -> str:
+    """The optics model of a microscope named in metadata: a pinhole system is confocal."""
+    m = str(modality).lower()
+    return "confocal" if m in _CONFOCAL_NAMES else ("widefield" if m in {"widefield",
+                                                    "wide-field", "epifluorescence"} else m)
+
+
 def psf_sigma_um(wavelength_nm: float = 510.0, numerical_aperture: float = 1.4,
                  modality: str = "widefield") -> float:
-    """Standard deviation of the Gaussian that best approximates the lateral PSF.
+    """Lateral PSF σ (µm): :func:`migrasome.imaging.optics.psf_sigma_um`.
 
-    Parameters
-    ----------
-    wavelength_nm : float
-        Emission wavelength (nm); 510 nm for GFP.
-    numerical_aperture : float
-        Of the objective.
-    modality : {"widefield", "confocal", "spinning-disk"}
-        Confocal detection narrows the PSF by about √2.
-
-    Returns
-    -------
-    float
-        σ in µm: ``0.21 λ / NA`` for wide-field and ``0.21 λ / (√2 NA)`` for confocal
-        (Zhang, Zerubia & Olivo-Marin 2007, Appl. Opt. 46:1819).
+    Accepts the modality names microscopes write in metadata (``spinning-disk``,
+    ``airyscan`` → confocal; ``wide-field`` → widefield).
     """
-    if wavelength_nm <= 0 or numerical_aperture <= 0:
-        raise ValueError(
-            f"wavelength_nm={wavelength_nm} and numerical_aperture={numerical_aperture} "
-            "must both be positive"
-        )
-    sigma = 0.21 * wavelength_nm * 1e-3 / numerical_aperture
-    if str(modality).lower() in {"confocal", "spinning-disk", "spinning_disk", "airyscan"}:
-        sigma /= np.sqrt(2.0)
-    return float(sigma)
+    from ..imaging.optics import psf_sigma_um as _psf
+
+    return float(_psf(wavelength_nm, numerical_aperture, _modality(modality)))
 
 
 def axial_sigma_um(wavelength_nm: float = 510.0, numerical_aperture: float = 1.4,
                    modality: str = "widefield") -> float:
-    """Axial σ (µm) of the optical section; ``inf`` for wide-field (every plane is seen).
+    """Axial σ (µm) of the optical section, ``inf`` for wide-field:
+    :func:`migrasome.imaging.optics.axial_sigma_um`."""
+    from ..imaging.optics import axial_sigma_um as _ax
 
-    Confocal: ``0.66 n λ / (√2 NA²)`` with ``n`` the immersion index (oil 1.518 above
-    NA 1.33, water 1.333 above 0.95, else air) (Zhang et al. 2007, Appl. Opt.).
-    """
-    if str(modality).lower() not in {"confocal", "spinning-disk", "spinning_disk", "airyscan"}:
-        return float("inf")
-    na = float(numerical_aperture)
-    n = 1.518 if na > 1.33 else (1.333 if na > 0.95 else 1.0)
-    return 0.66 * n * wavelength_nm * 1e-3 / (np.sqrt(2.0) * na**2)
+    return float(_ax(wavelength_nm, numerical_aperture, _modality(modality)))
 
 
 def as_float(frame: np.ndarray) -> np.ndarray:
@@ -140,6 +127,8 @@ def background_estimate(frame: np.ndarray, *, block_px: int = 16, scale_px: floa
     frame = as_float(frame)
     ny, nx = frame.shape
     f = max(1, min(block_px, ny // 4 or 1, nx // 4 or 1))
+    if f >= 4:
+        f -= f % 2  # every other pixel of each block is sampled: the block must be even
     py, px = (-ny) % f, (-nx) % f
     img = np.pad(frame, ((0, py), (0, px)), mode="edge") if (py or px) else frame
     h, w = img.shape[0] // f, img.shape[1] // f

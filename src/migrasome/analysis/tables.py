@@ -81,7 +81,7 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
     # -- cells and tracks ------------------------------------------------------------------
     cf = _stack(per_frame, "cells", dt)
     if len(cf):
-        cf["cell_id"] = link(cf, search_range=o.cell_search_um, memory=1)
+        cf = link(cf, search_range=o.cell_search_um, memory=1, track_column="cell_id")
     else:
         cf["cell_id"] = pd.Series(dtype="int64")
         for c in ("label", "x_um", "y_um", "radius_um"):
@@ -108,8 +108,8 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
     # -- fibres ----------------------------------------------------------------------------
     bf = _stack(per_frame, "branches", dt)
     if len(bf):
-        bf["fiber_id"] = link(bf, search_range=o.fiber_search_um, memory=1,
-                              pos_columns=("x0_um", "y0_um"))
+        bf = link(bf, search_range=o.fiber_search_um, memory=1,
+                  pos_columns=("x0_um", "y0_um"), track_column="fiber_id")
         bf["cell_id"] = [cell_of.get((int(f), int(lab)), -1)
                          for f, lab in zip(bf["frame"], bf["cell_label"])]
     else:
@@ -145,7 +145,8 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
     # -- migrasomes ------------------------------------------------------------------------
     mf = _stack(per_frame, "migrasomes", dt)
     if len(mf):
-        mf["migrasome_id"] = link(mf, search_range=o.link_search_um, memory=o.link_memory)
+        mf = link(mf, search_range=o.link_search_um, memory=o.link_memory,
+                  track_column="migrasome_id")
         mf["cell_id"] = [cell_of.get((int(f), int(lab)), -1)
                          for f, lab in zip(mf["frame"], mf["cell_label"])]
         mf["fiber_id"] = [fiber_of.get((int(f), int(b)), -1)
@@ -153,9 +154,10 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
     else:
         for c in ("migrasome_id", "cell_id", "fiber_id"):
             mf[c] = pd.Series(dtype="int64")
-        for c in ("x_um", "y_um", "diameter_um", "snr", "roundness"):
+        for c in ("x_um", "y_um", "diameter_um", "snr", "roundness", "probability"):
             mf[c] = pd.Series(dtype="float64")
         mf["attached"] = pd.Series(dtype="bool")
+        mf["under_cell"] = pd.Series(dtype="bool")
         mf["site_type"] = pd.Series(dtype="object")
     mf = mf.sort_values(["migrasome_id", "frame"], kind="stable").reset_index(drop=True)
     # a faint fibre missed in one frame between two frames that show it attached: attached
@@ -163,8 +165,24 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
     prev = ga.shift(1, fill_value=False).astype(bool)
     nxt = ga.shift(-1, fill_value=False).astype(bool)
     mf["attached"] = mf["attached"].astype(bool) | (prev & nxt)
+    d_free = float(getattr(o, "free_min_diameter_um", 0.0))
+    if d_free > 0 and len(mf):
+        # a small swelling never seen on an RF nor over a cell is a punctum (a vesicle,
+        # debris), not a migrasome; a large free one is kept (released before it was seen)
+        ga = mf.groupby("migrasome_id")
+        seen = ga["attached"].transform("any")
+        if "under_cell" in mf:
+            seen |= ga["under_cell"].transform("any").astype(bool)
+        keep = (seen | (ga["diameter_um"].transform("max") >= d_free)).to_numpy(bool)
+        mf = mf[keep].reset_index(drop=True)
+        mf["migrasome_id"] = pd.factorize(mf["migrasome_id"])[0].astype(np.int64)
+    for c, v in (("under_cell", False), ("probability", np.nan)):
+        if c not in mf.columns:
+            mf[c] = v
+    mf["under_cell"] = mf["under_cell"].astype(bool)
     migrasome_frames = mf[["migrasome_id", "frame", "t_min", "x_um", "y_um", "diameter_um",
-                           "attached", "cell_id", "fiber_id", "snr", "roundness"]].copy()
+                           "attached", "cell_id", "fiber_id", "snr", "roundness",
+                           "under_cell", "probability"]].copy()
     # a 3-sighting running median tames single-frame size errors in the growth read-outs
     smooth = mf.groupby("migrasome_id")["diameter_um"].transform(
         lambda s: s.rolling(3, center=True, min_periods=1).median())
@@ -185,17 +203,21 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
     fid = _group_mode(mf["migrasome_id"], mf["fiber_id"], on & (mf["fiber_id"] >= 0))
     site = _group_mode(mf["migrasome_id"], mf["site_type"], mf["site_type"].fillna("") != "")
     ids = t_first.index
+    t_onset = t_first.where(t_first > 1e-9)
     migrasomes = pd.DataFrame({
         "migrasome_id": ids.to_numpy(np.int64),
         "cell_id": cid.reindex(ids).fillna(-1).to_numpy(np.int64),
         "fiber_id": fid.reindex(ids).fillna(-1).to_numpy(np.int64),
         "x_um": g["x_um"].median().to_numpy(float), "y_um": g["y_um"].median().to_numpy(float),
         "site_type": site.reindex(ids).fillna("unknown").to_numpy(object),
-        "t_nucleation_min": t_first.to_numpy(float), "t_growth_onset_min": t_first.to_numpy(float),
+        # seen from the first frame on: it began before the movie (left-censored, NaN)
+        "t_nucleation_min": t_onset.to_numpy(float),
+        "t_growth_onset_min": t_onset.to_numpy(float),
         "t_full_size_min": t_full.reindex(ids).to_numpy(float),
         "t_release_min": t_rel.reindex(ids).to_numpy(float),
         "t_breakdown_min": t_bd.to_numpy(float), "max_diameter_um": dmax.to_numpy(float),
-        "n_frames": g.size().to_numpy(np.int64)})
+        "n_frames": g.size().to_numpy(np.int64),
+        "under_cell": g["under_cell"].mean().to_numpy(float) > 0.5})
     meta = dict(metadata)
     meta["n_frames"] = n_frames
     meta["noise_sigma"] = [float(d["noise"]) for d in per_frame]

@@ -1,10 +1,10 @@
 """Frame-to-frame linking (Hungarian assignment with gaps) and per-track read-outs.
 
 Features are a tidy table with a ``frame`` column and positions in µm (trackpy's layout);
-``link`` adds a track id.  Each frame is solved as a linear assignment between the tracks
-alive (seen within ``memory`` frames) and the new features, split into independent
-sub-problems (connected components of the gating graph), so cost grows with crowding, not
-with the field size.
+``link`` returns a copy with a ``track`` column, the input untouched.  Each frame is solved
+as a linear assignment between the tracks alive (seen within ``memory`` frames) and the new
+features, split into independent sub-problems (connected components of the gating graph),
+so cost grows with crowding, not with the field size.
 """
 
 from __future__ import annotations
@@ -57,30 +57,61 @@ def _assign(prev_xy: np.ndarray, new_xy: np.ndarray, search_range: float):
 
 
 def link(features: pd.DataFrame, *, search_range: float, memory: int = 0,
-         pos_columns: tuple[str, str] = ("x_um", "y_um"), t_column: str = "frame"
-         ) -> np.ndarray:
-    """Link features frame to frame into tracks.
+         pos_columns: tuple[str, str] = ("x_um", "y_um"), t_column: str = "frame",
+         track_column: str = "track") -> pd.DataFrame:
+    """Link features frame to frame into tracks (trackpy's convention).
+
+    Each frame's features are assigned to the tracks still alive by minimising the **sum of
+    Euclidean displacements** (not of their squares: one long jump costs the same as two
+    half-length ones, so a crowd does not pull a track onto its neighbour) over pairs closer
+    than ``search_range``; a feature left over starts a new track.
 
     Parameters
     ----------
     features : DataFrame
-        One row per feature with ``t_column`` (int) and ``pos_columns`` (µm).
+        One row per feature with ``t_column`` (int) and ``pos_columns`` (µm).  Not modified.
     search_range : float
         Largest displacement between two sightings of one object (µm).
     memory : int
         Frames an object may go unseen and still be linked (gaps of up to ``memory``).
+    pos_columns, t_column : str
+        Column names of the positions and of the frame number.
+    track_column : str
+        Name of the column added.
 
     Returns
     -------
-    ndarray of int64, shape (n_features,)
-        Track id of each row of ``features`` (0, 1, … in order of first appearance).
+    DataFrame
+        A copy of ``features`` (same index and row order) with ``track_column`` (int64):
+        0, 1, … in order of first appearance.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"frame": [0, 0, 1, 1], "x_um": [0.0, 5.0, 5.2, 0.1],
+    ...                   "y_um": [0.0, 0.0, 0.0, 0.0]})
+    >>> link(f, search_range=1.0)["track"].tolist()
+    [0, 1, 1, 0]
     """
-    n = len(features)
+    for c in (t_column, *pos_columns):
+        if c not in features.columns:
+            raise ValueError(f"features lack the column {c!r}; have {list(features.columns)}")
+    if track_column in features.columns:
+        raise ValueError(f"features already have a {track_column!r} column")
+    out = features.copy()
+    out[track_column] = _link_ids(features[t_column].to_numpy(),
+                                  features[list(pos_columns)].to_numpy(float),
+                                  search_range=search_range, memory=memory)
+    return out
+
+
+def _link_ids(t: np.ndarray, xy: np.ndarray, *, search_range: float, memory: int
+              ) -> np.ndarray:
+    """Track id per row (see :func:`link`)."""
+    n = len(t)
     ids = np.full(n, -1, np.int64)
     if n == 0:
         return ids
-    t = features[t_column].to_numpy()
-    xy = features[list(pos_columns)].to_numpy(float)
     order = np.argsort(t, kind="stable")
     frames, starts = np.unique(t[order], return_index=True)
     ends = np.r_[starts[1:], n]

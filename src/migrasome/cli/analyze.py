@@ -75,45 +75,25 @@ def analyze(
     movie = movies[0]
     _require_analysis()
     from ..analysis import analyze_movie
-    from ..analysis.overlay import overlay_figure, write_overlay_movie
-    from ..analysis.pipeline import frames_of
-    from ..analysis.summary import summarize_analysis
-    from ..results import atomic_dir
+    from ..analysis.output import write_analysis
 
     out = out or _default_out(movie)
     if not movie.exists():
         fail(f"{movie}: no such file or folder")
     if out.exists() and not overwrite:
         fail(f"{out} exists; pass --overwrite to replace it")
+    kw = dict(pixel_size_um=pixel_size_um, frame_interval_min=frame_interval_min,
+              channel=channel)
     try:
-        res = analyze_movie(movie, pixel_size_um=pixel_size_um,
-                            frame_interval_min=frame_interval_min, channel=channel,
-                            progress=not quiet)
+        res = analyze_movie(movie, progress=not quiet, **kw)
+        summary = write_analysis(res, out, movie=movie, overlay_movie=overlay_movie,
+                                 overwrite=overwrite, **kw)
     except _BAD_INPUT as e:
         fail(str(e))
     except OSError as e:
         fail(f"{movie}: cannot read: {e}")
-    summary = summarize_analysis(res)
-    px = res.metadata["pixel_size_um"]
-    n = int(res.metadata["n_frames"])
-    show = n // 2
-    with atomic_dir(out, overwrite=overwrite) as tmp:
-        res.write_into(tmp)
-        summary.to_frame().T.to_csv(tmp / "summary.csv", index=False)
-        (tmp / "summary.json").write_text(summary.to_json(indent=2))
-        frames, _ = frames_of(movie, channel=channel, pixel_size_um=pixel_size_um,
-                              frame_interval_min=frame_interval_min)
-        for k, frame in enumerate(frames):
-            if k == show:
-                overlay_figure(frame, res, frame_index=k, pixel_size_um=px,
-                               path=tmp / "overlay.png")
-                break
-        if overlay_movie:
-            frames, _ = frames_of(movie, channel=channel, pixel_size_um=pixel_size_um,
-                                  frame_interval_min=frame_interval_min)
-            write_overlay_movie(frames, res, tmp / "overlay.tif", pixel_size_um=px)
     if not quiet:
-        _print_series(f"{movie.name}: {n} frames → {out}", summary)
+        _print_series(f"{movie.name}: {int(res.metadata['n_frames'])} frames → {out}", summary)
 
 
 def _require_analysis() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -14,10 +13,10 @@ from ._app import app, fail
 def sweep(
     spec: Path = typer.Argument(..., help="Sweep spec, a TOML file (see docs/sweep.md)."),
     out: Path = typer.Option(..., "--out", "-o", help="Sweep folder (resumed if it exists)."),
-    scheduler: Optional[str] = typer.Option(
+    scheduler: str | None = typer.Option(
         None, help="Address of a running Dask scheduler (tcp://HOST:8786); default: local "
         "processes."),
-    workers: Optional[int] = typer.Option(
+    workers: int | None = typer.Option(
         None, help="Local processes (default: CPU count; 1 runs in this process)."),
     retry_failed: bool = typer.Option(False, help="Run again the runs recorded as failed."),
     report: bool = typer.Option(True, help="Write the sweep report when the runs are done."),

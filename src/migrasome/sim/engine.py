@@ -251,7 +251,7 @@ class Simulation:
         return Path(path)
 
     @classmethod
-    def restore(cls, path, *, spool_dir=None) -> "Simulation":
+    def restore(cls, path, *, spool_dir=None) -> Simulation:
         """The simulation saved by ``save_checkpoint`` in folder ``path``.
 
         Frames streamed before the checkpoint are copied to ``spool_dir`` (required when

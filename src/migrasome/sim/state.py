@@ -34,7 +34,7 @@ _SHRINK_MIN_CAPACITY = 4096
 class _Columns(Mapping):
     """Read-only mapping name → active column (a view), as ``pool.cols``."""
 
-    def __init__(self, pool: "Pool"):
+    def __init__(self, pool: Pool):
         self._pool = pool
 
     def __getitem__(self, name: str) -> np.ndarray:

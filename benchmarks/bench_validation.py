@@ -1,0 +1,290 @@
+"""Validation of `analyze_movie` on movies it was not tuned to, beside trackpy and blob_log.
+
+Movies come from the scene generator (``migrasome.scenes``): its training families (the
+classifier was trained on other seeds of them) and its **held-out** families (never used
+for training or tuning), reported separately; then semi-synthetic movies (generated
+migrasomes and RFs added onto the real images of ``../shared/data/real/``) and negative
+controls (the real puncta images and the telomere movie as they are), and the spectrin
+network traced as a fibre graph.
+
+Per family: precision, recall, F1 (migrasomes ≥ 0.8 µm, per-frame Hungarian matching within
+``max(0.5 µm, d/2)``), median diameter error, per-cell count error, RF length error (total
+RF length per frame in view), released fraction, and the fraction of true migrasomes whose
+matched sightings carry one track id.  trackpy (locate + link) and ``skimage.feature.
+blob_log`` run on the same movies in the same run, their thresholds and a diameter scale
+tuned for best F1 on one movie of each *training* family (on the truth).
+
+Run: ``python benchmarks/bench_validation.py [--movies 3] [--size 384] [--frames 4]``;
+``--quick`` for a short look; ``--frames 12`` to see growth times (onset to full size, both
+within the movie; the generator's migrasomes grow over 2–8 frames and never break down, so
+lifetimes are not measured here).  Figures for every SNR the family draws (all ≥ 5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from migrasome.analysis import analyze_movie, compare_results, match_frames
+from migrasome.results import Results
+from migrasome.scenes import HELD_OUT, TRAINING, generate_scene, semi_synthetic
+
+REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+
+
+def _as_results(df: pd.DataFrame, track: np.ndarray | None = None) -> Results:
+    ids = np.arange(len(df)) if track is None else track
+    mf = pd.DataFrame({"migrasome_id": ids, "frame": df["frame"].to_numpy(),
+                       "t_min": df["frame"].to_numpy(float), "x_um": df["x_um"].to_numpy(),
+                       "y_um": df["y_um"].to_numpy(), "diameter_um": df["diameter_um"].to_numpy(),
+                       "attached": False})
+    return Results(tables={"migrasome_frames": mf}, metadata={"source": "reference"})
+
+
+def run_trackpy(movie, *, minmass: float, scale: float = 1.0, link: bool = True):
+    import trackpy as tp
+
+    tp.quiet()
+    px = movie.pixel_size_um
+    diam = 2 * int(round(0.8 / px)) + 1
+    sig = float(movie.metadata["psf_sigma_um"]) / px
+    t0 = time.perf_counter()
+    parts = []
+    for k in range(movie.n_frames):
+        f = tp.locate(movie.data[k, 0], diam, minmass=minmass, separation=3)
+        f["frame"] = k
+        parts.append(f)
+    feats = pd.concat(parts, ignore_index=True)
+    track = None
+    if len(feats) and link:
+        feats = tp.link(feats, search_range=1.5 / px, memory=2, adaptive_stop=1.0,
+                        adaptive_step=0.9)
+        track = feats["particle"].to_numpy()
+    el = time.perf_counter() - t0
+    rg2 = np.maximum(feats["size"].to_numpy() ** 2 - sig**2, 0.25)
+    d = scale * 2 * np.sqrt(1.5 * rg2) * px
+    out = pd.DataFrame({"frame": feats["frame"].to_numpy(),
+                        "x_um": (feats["x"].to_numpy() + 0.5) * px,
+                        "y_um": (feats["y"].to_numpy() + 0.5) * px, "diameter_um": d})
+    return _as_results(out, track), el
+
+
+def run_blob_log(movie, *, threshold: float, scale: float = 1.0):
+    from skimage.feature import blob_log
+
+    px = movie.pixel_size_um
+    t0 = time.perf_counter()
+    parts = []
+    for k in range(movie.n_frames):
+        img = movie.data[k, 0].astype(np.float32)
+        img = (img - np.median(img)) / max(float(img.max() - np.median(img)), 1.0)
+        b = blob_log(img, min_sigma=0.3 / px, max_sigma=1.6 / px / np.sqrt(2), num_sigma=8,
+                     threshold=threshold, overlap=0.5)
+        parts.append(pd.DataFrame({"frame": k, "x_um": (b[:, 1] + 0.5) * px,
+                                   "y_um": (b[:, 0] + 0.5) * px,
+                                   "diameter_um": scale * 2 * np.sqrt(2) * b[:, 2] * px}))
+    return _as_results(pd.concat(parts, ignore_index=True)), time.perf_counter() - t0
+
+
+def _tune(movies, run, grid):
+    """Threshold of best mean F1 over ``movies`` (on their truth), then the diameter scale."""
+    best = None
+    for v in grid:
+        ss = [compare_results(run(m, **v)[0], m.truth) for m in movies]
+        f1 = np.mean([s["f1"] for s in ss])
+        if best is None or f1 > best[1]:
+            best = (v, f1, np.nanmedian([s["median_diameter_bias"] for s in ss]))
+    v, _, bias = best
+    return {**v, "scale": 1.0 / (1.0 + bias) if np.isfinite(bias) else 1.0}
+
+
+def one_track(det: Results, truth: Results, min_d: float = 0.8) -> float:
+    """Fraction of true migrasomes (≥ min_d, matched in ≥ 2 frames) seen under one track id."""
+    dm = det.migrasome_frames.reset_index(drop=True)
+    tm = truth.migrasome_frames.reset_index(drop=True)
+    m = match_frames(dm, tm)
+    m = m[m["d_true_um"] >= min_d]
+    if not len(m):
+        return np.nan
+    pairs = pd.DataFrame({"t": tm["migrasome_id"].to_numpy()[m["i_truth"]],
+                          "d": dm["migrasome_id"].to_numpy()[m["i_detected"]]})
+    g = pairs.groupby("t")["d"]
+    n = g.size()
+    ok = g.nunique()[n >= 2] == 1
+    return float(ok.mean()) if len(ok) else np.nan
+
+
+def readouts(det: Results, truth: Results) -> dict:
+    """RF length per frame in view, released fraction (migrasomes ≥ 0.8 µm)."""
+    tf = truth.fiber_frames
+    t_len = tf.groupby("frame")["length_in_view_um"].sum().mean() if len(tf) else 0.0
+    df_ = det.fiber_frames
+    d_len = df_.groupby("frame")["length_um"].sum().reindex(
+        range(int(truth.metadata["n_frames"])), fill_value=0).mean() if len(df_) else 0.0
+    tmg = truth.migrasomes[truth.migrasomes["max_diameter_um"] >= 0.8]
+    dmg = det.migrasomes[det.migrasomes["max_diameter_um"] >= 0.8]
+    rel_t = float(tmg["t_release_min"].notna().mean()) if len(tmg) else np.nan
+    rel_d = float(dmg["t_release_min"].notna().mean()) if len(dmg) else np.nan
+    # growth time as the simulation defines it (onset to full size), where both are seen
+    g_t = (tmg["t_full_size_min"] - tmg["t_growth_onset_min"])[tmg["t_growth_onset_min"] > 0]
+    g_t = g_t[tmg["t_full_size_min"] <= (truth.metadata["n_frames"] - 1)
+              * truth.metadata["frame_interval_min"]]
+    g_d = (dmg["t_full_size_min"] - dmg["t_growth_onset_min"]).dropna()
+    return {"rf_length_err": abs(d_len - t_len) / t_len if t_len else np.nan,
+            "released_true": rel_t, "released_det": rel_d,
+            "growth_true_min": float(g_t.median()) if len(g_t) else np.nan,
+            "growth_det_min": float(g_d.median()) if len(g_d) else np.nan}
+
+
+def score_family(name, movies, tp_par, bl_par) -> list[dict]:
+    rows = []
+    for mv in movies:
+        t0 = time.perf_counter()
+        res = analyze_movie(mv)
+        el = time.perf_counter() - t0
+        s = compare_results(res, mv.truth)
+        r = {"family": name, "method": "migrasome", "snr": mv.metadata["snr"],
+             "px_um": mv.pixel_size_um, "modality": mv.metadata["modality"], **s.to_dict(),
+             "one_track": one_track(res, mv.truth), **readouts(res, mv.truth),
+             "fps": mv.n_frames / el}
+        rows.append(r)
+        for meth, run, par in (("trackpy", run_trackpy, tp_par), ("blob_log", run_blob_log,
+                                                                   bl_par)):
+            out, sec = run(mv, **par)
+            s = compare_results(out, mv.truth)
+            rows.append({"family": name, "method": meth, "snr": mv.metadata["snr"],
+                         **s.to_dict(), "one_track": one_track(out, mv.truth)
+                         if meth == "trackpy" else np.nan, "fps": mv.n_frames / sec})
+    return rows
+
+
+def negative_controls() -> pd.DataFrame:
+    """Migrasomes and RF length reported on real images with no migrasome in them."""
+    import tifffile
+
+    rows = []
+    for name, px in (("deepblink_image_c1.tif", 0.11), ("spotiflow_img_terra_2d.tif", 0.11),
+                     ("spotiflow_timelapse_telomeres_2d.tif", 0.11)):
+        p = REAL / name
+        if not p.is_file():
+            continue
+        a = np.asarray(tifffile.imread(p), np.float32)
+        a = a[:5] if a.ndim == 3 else a[None]
+        res = analyze_movie(a, pixel_size_um=px)
+        mf = res.migrasome_frames
+        rows.append({"image": name, "frames": len(a),
+                     "migrasomes_per_frame": len(mf) / len(a),
+                     "on_fibres_per_frame": int(mf["attached"].sum()) / len(a),
+                     "rf_length_um_per_frame": res.fiber_frames["length_um"].sum() / len(a)})
+    return pd.DataFrame(rows)
+
+
+def spectrin_graph() -> dict:
+    """The spectrin network as a graph: branches, junctions, tips (``analysis.skeleton``).
+
+    The strands are bands ~10 px wide, not diffraction-limited lines, so the mask is made
+    the way skan's own tutorial does for this image (Gaussian σ 4 px, local threshold);
+    the RF ridge detector, matched to thin lines, is reported beside it.
+    """
+    import tifffile
+    from scipy import ndimage as ndi
+    from skimage import filters
+    from skimage.morphology import skeletonize
+
+    from migrasome.analysis.fibers import fiber_mask
+    from migrasome.analysis.preprocess import background_estimate, noise_sigma
+    from migrasome.analysis.skeleton import skeleton_graph
+
+    p = REAL / "skan_inf1.tif"
+    if not p.is_file():
+        return {}
+    img = np.asarray(tifffile.imread(p), np.float32)
+    img = (img if img.ndim == 2 else img[..., 0])[:, 4:-4]  # a bright frame column at the edge
+    sm = filters.gaussian(img, sigma=4, preserve_range=True)
+    mask = ndi.binary_opening(sm > filters.threshold_local(sm, block_size=75), iterations=2)
+    g = skeleton_graph(skeletonize(mask))
+    junction = np.zeros(mask.shape, bool)
+    c = g.coordinates[g.degrees >= 3]
+    junction[c[:, 0], c[:, 1]] = True
+    px = 0.1  # assumed (the file has no calibration): strands ~1 µm apart
+    bg = background_estimate(img, block_px=32, scale_px=300, factors=(3,))
+    ridge, _ = fiber_mask(img, pixel_size_um=px, background=bg, cells=np.zeros(img.shape, int),
+                          noise=noise_sigma(img), grid_um=0.3, sigma_um=0.6, length_um=1.5,
+                          min_length_um=3.0)
+    return {"branches": int(len(g.summary)),
+            "junctions": int(ndi.label(junction, structure=np.ones((3, 3)))[1]),
+            "tips": int((g.degrees == 1).sum()),
+            "median_branch_px": float(g.summary["branch_distance"].median()),
+            "rf_detector_mask_fraction": float(ridge.mean()),
+            "migrasomes_reported": int(len(analyze_movie(img[None], pixel_size_um=px)
+                                           .migrasome_frames))}
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--movies", type=int, default=3, help="movies per family")
+    ap.add_argument("--size", type=int, default=384)
+    ap.add_argument("--frames", type=int, default=4)
+    ap.add_argument("--seed", type=int, default=1000, help="first seed (training used 0…)")
+    ap.add_argument("--quick", action="store_true")
+    a = ap.parse_args(argv)
+    if a.quick:
+        a.movies, a.frames = 1, 3
+    warnings.filterwarnings("ignore")
+    t_start = time.perf_counter()
+    cal = [generate_scene(f, size_px=a.size, n_frames=2, seed=a.seed - 1) for f in TRAINING]
+    tp_par = _tune(cal, lambda m, **k: run_trackpy(m, link=False, **k),
+                   [{"minmass": v} for v in (50, 100, 200, 400, 800, 1600, 3200)])
+    bl_par = _tune(cal, run_blob_log, [{"threshold": v} for v in (0.02, 0.04, 0.06, 0.1, 0.15,
+                                                                   0.2, 0.3)])
+    print(f"trackpy tuned: {tp_par}; blob_log tuned: {bl_par}", flush=True)
+    rows = []
+    for group, fams in (("training", TRAINING), ("held-out", HELD_OUT)):
+        for k, fam in enumerate(fams):
+            movies = [generate_scene(fam, size_px=a.size, n_frames=a.frames,
+                                     seed=a.seed + 100 * k + i) for i in range(a.movies)]
+            for r in score_family(fam, movies, tp_par, bl_par):
+                r["group"] = group
+                rows.append(r)
+    if REAL.is_dir():
+        import tifffile
+
+        bgs = [("deepblink_image_c1.tif", None), ("spotiflow_img_terra_2d.tif", 512)]
+        movies = []
+        for i, (name, crop) in enumerate(bgs):
+            img = np.asarray(tifffile.imread(REAL / name), np.float32)
+            img = img[:crop, :crop] if crop else img
+            movies += [semi_synthetic(img, "dense-network", pixel_size_um=0.11, snr=s,
+                                      n_frames=a.frames, seed=a.seed + 7 * i + j, debris=True)
+                       for j, s in enumerate((5.0, 10.0))]
+        for r in score_family("semi-synthetic", movies, tp_par, bl_par):
+            r["group"] = "semi-synthetic"
+            rows.append(r)
+    df = pd.DataFrame(rows)
+    pd.set_option("display.width", 200)
+    cols = ["precision", "recall", "f1", "median_diameter_error", "per_cell_count_error",
+            "one_track", "rf_length_err", "released_true", "released_det", "growth_true_min",
+            "growth_det_min", "fps"]
+    fmt = lambda v: f"{v:.3f}"  # noqa: E731
+    print(f"\n{a.movies} movies per family, {a.size}² px, {a.frames} frames; means over movies")
+    for group in ("training", "held-out", "semi-synthetic"):
+        g = df[df["group"] == group]
+        if not len(g):
+            continue
+        print(f"\n== {group} ==")
+        t = g.groupby(["family", "method"], sort=False)[cols].mean()
+        print(t.to_string(float_format=fmt))
+    print("\n== negative controls (real images, no migrasomes in them) ==")
+    print(negative_controls().to_string(index=False, float_format=fmt))
+    print("\n== spectrin network (skan_inf1.tif) as a fibre graph ==")
+    print(spectrin_graph())
+    print(f"\ntotal {time.perf_counter() - t_start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

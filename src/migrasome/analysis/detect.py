@@ -1,0 +1,70 @@
+"""Migrasome detection decided by the trained classifier (``detect_migrasomes(classifier=…)``).
+
+Candidates come from two detectors (LoG blobs and an annulus filter for hollow rings), are
+fitted with the blurred projected shell, described by their features (:mod:`.classify`)
+and kept when the classifier's probability is high enough; of overlapping ones the more
+probable stays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .blobs import blob_candidates, ring_candidates, scales_px, suppress_overlaps
+from .classify import candidate_features, migrasome_probability
+from .migrasomes import OUT_COLUMNS, fit_diameters, refine_centres
+
+__all__ = ["detect_classified"]
+
+
+def detect_classified(frame, *, pixel_size_um, psf_sigma_um, noise, sigma_z_um, d_min_um,
+                      d_max_um, n_scales, threshold, model, model_path, min_probability,
+                      depth_um, return_candidates):
+    """Candidates → fitted → features → classifier → one per object (see
+    :func:`.migrasomes.detect_migrasomes`, which calls it with ``classifier`` set)."""
+    px = pixel_size_um
+    sig = scales_px(px, psf_sigma_um, 0.8 * d_min_um, d_max_um, n_scales)
+    cand = blob_candidates(frame, sigmas_px=sig, threshold=threshold)
+    rings = ring_candidates(frame, radii_px=np.geomspace(0.55, 0.5 * d_max_um, 6) / px,
+                            width_px=max(1.0, psf_sigma_um / px), threshold=threshold)
+    cand = pd.concat([cand, rings], ignore_index=True)
+    radius_px = np.sqrt(np.maximum(2 * (cand["sigma_px"].to_numpy() ** 2
+                                        - (psf_sigma_um / px) ** 2), 1.0))
+    radius_px = np.minimum(radius_px, d_max_um / 2 / px)
+    keep = suppress_overlaps(cand, radius_px, inner=0.0, outer=0.5)
+    cand = cand[keep].reset_index(drop=True)
+    kw = dict(pixel_size_um=px, psf_sigma_um=psf_sigma_um, sigma_z_um=sigma_z_um, model=model,
+              d_range_um=(0.6 * d_min_um, 1.2 * d_max_um))
+    fit = fit_diameters(frame, cand["row"].to_numpy(), cand["col"].to_numpy(), n_theta=12,
+                        **kw)
+    # no round signal at all: not worth refining (a coarse first look, well below any call)
+    hopeful = (fit["amplitude"].to_numpy() >= 1.0 * noise) & (
+        fit["roundness"].to_numpy() >= 0.1)
+    cand = cand[hopeful].reset_index(drop=True)
+    fit = fit[hopeful].reset_index(drop=True)
+    win = np.maximum(fit["diameter_um"].to_numpy() / 2 / px,
+                     np.minimum(cand["sigma_px"].to_numpy(), d_max_um / 2 / px))
+    rows, cols = cand["row"].to_numpy(), cand["col"].to_numpy()
+    for _ in range(2):
+        rows, cols = refine_centres(frame, rows, cols, win, fit["local_background"].to_numpy())
+    cand["row"], cand["col"] = rows, cols
+    fit = fit_diameters(frame, rows, cols, **kw)
+    out = pd.concat([cand, fit.reset_index(drop=True)], axis=1)
+    out["snr"] = out["amplitude"] / max(noise, 1e-12)
+    feats = candidate_features(frame, out, pixel_size_um=px, psf_sigma_um=psf_sigma_um,
+                               noise=noise, depth_um=depth_um)
+    out["x_um"] = (out["col"] + 0.5) * px
+    out["y_um"] = (out["row"] + 0.5) * px
+    if return_candidates:
+        return pd.concat([out, feats.add_prefix("f_")], axis=1)
+    out["probability"] = migrasome_probability(feats, model_path=model_path)
+    ok = (out["probability"] >= min_probability) & (out["diameter_um"] >= 0.9 * d_min_um) & (
+        out["diameter_um"] <= 1.1 * d_max_um)
+    out = out[ok].reset_index(drop=True)
+    if len(out) > 1:
+        rpx = out["diameter_um"].to_numpy() / 2 / px
+        keep = suppress_overlaps(out, rpx, priority=out["probability"].to_numpy(), inner=1.0,
+                                 outer=0.5)
+        out = out[keep].reset_index(drop=True)
+    return out[OUT_COLUMNS]
