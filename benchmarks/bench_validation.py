@@ -270,7 +270,7 @@ def main(argv=None) -> None:
     cols = ["precision", "recall", "f1", "median_diameter_error", "per_cell_count_error",
             "one_track", "rf_length_err", "released_true", "released_det", "growth_true_min",
             "growth_det_min", "fps"]
-    fmt = lambda v: f"{v:.3f}"  # noqa: E731
+    fmt = lambda v: f"{v:.3f}"
     print(f"\n{a.movies} movies per family, {a.size}² px, {a.frames} frames; means over movies")
     for group in ("training", "held-out", "semi-synthetic"):
         g = df[df["group"] == group]

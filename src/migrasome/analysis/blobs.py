@@ -51,7 +51,7 @@ def _local_maxima(best: np.ndarray, threshold: float):
     up, dn = best[rr - 1, cc], best[rr + 1, cc]
     lf, rt = best[rr, cc - 1], best[rr, cc + 1]
     with np.errstate(invalid="ignore", divide="ignore"):
-        fin = lambda a: np.where(np.isfinite(a), a, v)  # noqa: E731
+        fin = lambda a: np.where(np.isfinite(a), a, v)
         up, dn, lf, rt = fin(up), fin(dn), fin(lf), fin(rt)
         # vertex of the parabola through (−1, 0, +1): ½ (f₋ − f₊) / (f₋ − 2 f₀ + f₊)
         dy = 0.5 * (up - dn) / np.where(up - 2 * v + dn < 0, up - 2 * v + dn, -np.inf)

@@ -243,7 +243,7 @@ def fiber_graph(mask: np.ndarray, *, pixel_size_um: float, f: int, cells: np.nda
     if not keep.any():
         return empty
     # coarse (row, col) → frame µm: centre of a block of f pixels
-    to_um = lambda v: (v * f + (f - 1) / 2 + 0.5) * pixel_size_um  # noqa: E731
+    to_um = lambda v: (v * f + (f - 1) / 2 + 0.5) * pixel_size_um
     ys, xs = to_um(br["image_coord_src_0"].to_numpy()), to_um(br["image_coord_src_1"].to_numpy())
     yd, xd = to_um(br["image_coord_dst_0"].to_numpy()), to_um(br["image_coord_dst_1"].to_numpy())
     # which component touches which cell: the cell label under its dilated pixels

@@ -101,7 +101,7 @@ class Options:
     free_min_diameter_um: float = 0.8
 
     @classmethod
-    def from_kwargs(cls, **kw: Any) -> "Options":
+    def from_kwargs(cls, **kw: Any) -> Options:
         names = {f.name for f in fields(cls)}
         bad = sorted(set(kw) - names)
         if bad:
@@ -312,7 +312,7 @@ def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
         bar.start()
         task = bar.add_task("analysing", total=info["n_frames"])
     try:
-        for t, frame in enumerate(frames):
+        for _t, frame in enumerate(frames):
             out = analyze_frame(frame, pixel_size_um=px, psf_sigma_um=psf, sigma_z_um=sz,
                                 options=o)
             out.pop("labels")

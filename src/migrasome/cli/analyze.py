@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -40,26 +39,26 @@ def _print_series(title: str, s, fmt: str = "{:.3g}") -> None:
 
 @app.command()
 def analyze(
-    movies: List[Path] = typer.Argument(..., help="Movie(s): OME-TIFF, TIFF, OME-Zarr, .nd2, "
+    movies: list[Path] = typer.Argument(..., help="Movie(s): OME-TIFF, TIFF, OME-Zarr, .nd2, "
                                         ".czi, .lif, .oib; several (or a glob) → a batch."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o",
+    out: Path | None = typer.Option(None, "--out", "-o",
                                        help="Output folder (default: <movie>.analysis)."),
-    pixel_size_um: Optional[float] = typer.Option(None, help="Pixel size, µm (if the file "
+    pixel_size_um: float | None = typer.Option(None, help="Pixel size, µm (if the file "
                                                   "does not say, or to override it)."),
-    frame_interval_min: Optional[float] = typer.Option(None, "--frame-interval-min",
+    frame_interval_min: float | None = typer.Option(None, "--frame-interval-min",
                                                        "--interval-min",
                                                        help="Frame interval, min."),
-    channel: Optional[str] = typer.Option(None, help="Channel to analyse (index or name)."),
+    channel: str | None = typer.Option(None, help="Channel to analyse (index or name)."),
     overlay_movie: bool = typer.Option(False, help="Also write an RGB overlay movie (TIFF)."),
     overwrite: bool = typer.Option(False, help="Replace an existing output folder."),
     quiet: bool = typer.Option(False, help="No progress bar, no table."),
-    cell_channel: Optional[str] = typer.Option(None, help="Channel outlining cells."),
-    scene: Optional[str] = typer.Option(None, help="Scene/position (name or index); "
+    cell_channel: str | None = typer.Option(None, help="Channel outlining cells."),
+    scene: str | None = typer.Option(None, help="Scene/position (name or index); "
                                         "default every scene, each in its own folder."),
     z: str = typer.Option("mip", help="z-stacks: mip (max projection), slice, 3d."),
-    condition_pattern: Optional[str] = typer.Option(None, help="Batch: regex giving each "
+    condition_pattern: str | None = typer.Option(None, help="Batch: regex giving each "
                                                     "file's condition (default: its folder)."),
-    control: Optional[str] = typer.Option(None, help="Batch: condition tested against."),
+    control: str | None = typer.Option(None, help="Batch: condition tested against."),
 ) -> None:
     """Find cells, RFs and migrasomes in a movie; write tables, a summary and an overlay."""
     from .batch import analyze_lab, expand_inputs, wants_lab_route
@@ -111,9 +110,9 @@ def compare(
     truth: Path = typer.Argument(..., help="Truth Results folder (or a rendered movie whose "
                                  "<stem>.truth/ folder lies beside it)."),
     min_diameter_um: float = typer.Option(0.8, help="Score migrasomes from this size, µm."),
-    tolerance_um: Optional[float] = typer.Option(None, help="Match distance, µm (default "
+    tolerance_um: float | None = typer.Option(None, help="Match distance, µm (default "
                                                  "max(0.5, d/2))."),
-    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the scores here."),
+    json_out: Path | None = typer.Option(None, "--json", help="Also write the scores here."),
 ) -> None:
     """Score detections against truth: precision, recall, F1, diameter and count errors."""
     _require_analysis()

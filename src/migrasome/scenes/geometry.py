@@ -132,7 +132,7 @@ class Scene:
             d = self.diameters(t)
             on = d > 0
             under = np.zeros(len(m), bool)
-            for i, c in enumerate(self.cells):
+            for c in self.cells:
                 under |= c.depth_um(m["x_um"].to_numpy(), m["y_um"].to_numpy(), t) > 0
             att = np.array([t < self._gone_from(self.fibers[k]) if k >= 0 else True
                             for k in m["fiber_id"]], bool)
@@ -209,7 +209,7 @@ def sample_scene(fam: Family, *, width_um: float, height_um: float, n_frames: in
     """Draw one scene of family ``fam``: cells, fibres, migrasomes and debris."""
     cells: list[Cell] = []
     n_cells = int(rng.integers(fam.n_cells[0], fam.n_cells[1] + 1))
-    for i in range(n_cells):
+    for _i in range(n_cells):
         R = _u(rng, fam.cell_radius_um)
         if cells and rng.random() < fam.overlap:
             o = cells[int(rng.integers(len(cells)))]
