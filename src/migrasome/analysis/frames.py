@@ -42,23 +42,23 @@ def frames_of(movie: Any, *, channel: int | str | None = None,
         mi = movie_info(movie, pixel_size_um=pixel_size_um,
                         frame_interval_min=frame_interval_min)
         shape = tuple(int(s) for s in mi["shape"])
-        names = tuple(mi["channel_names"])
+        chan_names = tuple(mi["channel_names"])
         _check_shape(shape, 4)
-        c = _channel(channel, names, shape[1])
+        c = _channel(channel, chan_names, shape[1])
         it = (np.asarray(f)[0] for f in iter_frames(movie, channel=c,
                                                      pixel_size_um=pixel_size_um
                                                      or mi["pixel_size_um"]))
         return it, {"n_frames": shape[0], "shape": shape, "pixel_size_um": mi["pixel_size_um"],
                     "frame_interval_min": mi["frame_interval_min"],
                     "metadata": dict(mi.get("metadata") or {}), "channel": c,
-                    "channel_name": names[c] if c < len(names) else f"channel {c}"}
+                    "channel_name": chan_names[c] if c < len(chan_names) else f"channel {c}"}
     if isinstance(movie, np.ndarray):
         data = movie[:, None] if movie.ndim == 3 else movie
         meta: dict[str, Any] = {}
         names: tuple = ()
         px = dt = None
     else:
-        data = getattr(movie, "data", None)
+        data = getattr(movie, "data", None)  # type: ignore[assignment]  # checked next
         if data is None:
             raise TypeError(f"cannot analyse a {type(movie).__name__}: give a Movie, an array "
                             "(T, Y, X) / (T, C, Y, X) or a movie file")

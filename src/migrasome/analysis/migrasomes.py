@@ -11,6 +11,7 @@ the point-spread function (PSF) and the pixel, so the optics are taken into acco
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -284,9 +285,9 @@ def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: 
     cand, radius_px = cand[keep].reset_index(drop=True), radius_px[keep]
     keep = inside_stronger(cand, radius_px)
     cand = cand[keep].reset_index(drop=True)
-    kw = dict(pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um, sigma_z_um=sigma_z_um,
-              model=model,
-              d_range_um=(0.6 * d_min_um, 1.2 * d_max_um))
+    kw: dict[str, Any] = dict(pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um,
+                              sigma_z_um=sigma_z_um, model=model,
+                              d_range_um=(0.6 * d_min_um, 1.2 * d_max_um))
     fit = fit_diameters(frame, cand["row"].to_numpy(), cand["col"].to_numpy(), n_theta=12,
                         **kw)
     # candidates with no round signal at all are not worth refining (a coarse first look)

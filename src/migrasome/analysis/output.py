@@ -67,8 +67,8 @@ def write_analysis(results: Results, out: str | Path, *, movie: Any = None,
     summary = summarize_analysis(results)
     px = results.metadata["pixel_size_um"]
     show = int(results.metadata["n_frames"]) // 2
-    kw = dict(channel=channel, pixel_size_um=pixel_size_um,
-              frame_interval_min=frame_interval_min)
+    kw: dict[str, Any] = dict(channel=channel, pixel_size_um=pixel_size_um,
+                              frame_interval_min=frame_interval_min)
     with atomic_dir(out, overwrite=overwrite) as tmp:
         results.write_into(tmp)
         summary.to_frame().T.to_csv(tmp / "summary.csv", index=False)

@@ -58,7 +58,7 @@ def overlay_figure(frame: np.ndarray, results: Any, *, frame_index: int = 0,
     if len(ff):
         seg = np.stack([ff[["x0_um", "y0_um"]].to_numpy(), ff[["x1_um", "y1_um"]].to_numpy()],
                        axis=1)
-        ax.add_collection(LineCollection(seg, colors="c", linewidths=0.8, alpha=0.8))
+        ax.add_collection(LineCollection(list(seg), colors="c", linewidths=0.8, alpha=0.8))
         ax.plot(ff["x0_um"], ff["y0_um"], ".", color="c", ms=3)
     mf = results.migrasome_frames
     mf = mf[mf["frame"] == frame_index]

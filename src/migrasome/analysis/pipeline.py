@@ -287,7 +287,8 @@ def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
     """
     from .tables import build_results
 
-    given = {"d_min_um": d_min_um, "d_max_um": d_max_um, "psf_sigma_um": psf_sigma_um,
+    given: dict[str, Any] = {
+             "d_min_um": d_min_um, "d_max_um": d_max_um, "psf_sigma_um": psf_sigma_um,
              "modality": modality, "numerical_aperture": numerical_aperture,
              "wavelength_nm": wavelength_nm, "classifier": classifier,
              "min_probability": min_probability}

@@ -97,7 +97,9 @@ def skeleton_graph(skel: np.ndarray, *, spacing: float = 1.0) -> SkeletonGraph:
                 out.append(q)
         return out
 
-    rows, cols_, recs = [], [], []
+    rows: list = []
+    cols_: list = []
+    recs: list = []
     objs = ndi.find_objects(seg_img)
     for s in range(1, n_seg + 1):
         sl = objs[s - 1]

@@ -61,6 +61,7 @@ def training_table(families, *, movies_per_family: int = 6, n_frames: int = 3,
         for _ in range(movies_per_family):
             mv = generate_scene(fam, size_px=size_px, n_frames=n_frames, seed=rng)
             psf, sz = _optics(mv.metadata, o)
+            assert mv.truth is not None  # generated scenes carry their truth
             tm = mv.truth.migrasome_frames
             for t in range(mv.n_frames):
                 c = frame_candidates(mv.data[t, 0], pixel_size_um=mv.pixel_size_um,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -81,8 +82,8 @@ def analyze(
         fail(f"{movie}: no such file or folder")
     if out.exists() and not overwrite:
         fail(f"{out} exists; pass --overwrite to replace it")
-    kw = dict(pixel_size_um=pixel_size_um, frame_interval_min=frame_interval_min,
-              channel=channel)
+    kw: dict[str, Any] = dict(pixel_size_um=pixel_size_um,
+                              frame_interval_min=frame_interval_min, channel=channel)
     try:
         res = analyze_movie(movie, progress=not quiet, **kw)
         summary = write_analysis(res, out, movie=movie, overlay_movie=overlay_movie,

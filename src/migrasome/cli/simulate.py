@@ -118,7 +118,7 @@ def _restore(path: Path):
     except (FileNotFoundError, ValueError) as e:
         spool.cleanup()
         fail(str(e))
-    sim._cli_spool = spool  # removed with the run (and not pickled into checkpoints)
+    sim._cli_spool = spool  # type: ignore[attr-defined]  # removed with the run
     return sim
 
 

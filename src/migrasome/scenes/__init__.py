@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -89,7 +90,8 @@ def generate_scene(fam: str | Family, *, size_px: int | tuple[int, int] = 256,
     """
     fam = family(fam)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    shape = (size_px, size_px) if np.ndim(size_px) == 0 else tuple(size_px)
+    sz: Any = size_px
+    shape: tuple[int, int] = (int(sz), int(sz)) if np.ndim(sz) == 0 else (int(sz[0]), int(sz[1]))
     if min(shape) < 32 or n_frames < 1:
         raise ValueError(f"size_px={size_px!r}, n_frames={n_frames!r}: need ≥ 32 px and ≥ 1 "
                          "frame")

@@ -37,7 +37,8 @@ class Optics:
         self.shell = ShellProfile(math.sqrt(self.psf_um**2 + self.px**2 / 12), self.sigma_z_um,
                                   max_diameter_um=3.6)
         # photons of a 1 µm migrasome that give the asked peak-over-noise
-        peak = float(self.shell.density(1.0, np.linspace(0, 0.8, 161)).max()) * self.px**2
+        peak = float(self.shell.density(np.array(1.0), np.linspace(0, 0.8, 161)).max()) \
+            * self.px**2
         self.photons_1um = snr * math.sqrt(background + read_noise**2) / peak
 
 
@@ -72,7 +73,8 @@ def render_frame(scene: Scene, optics: Optics, shape: tuple[int, int], t: int, *
     px = optics.px
     n1 = optics.photons_1um
     # cells: photons per px² as a fraction of a 1 µm migrasome's peak, then blurred
-    peak1 = n1 * float(optics.shell.density(1.0, np.linspace(0, 0.8, 161)).max()) * px**2
+    peak1 = n1 * float(optics.shell.density(np.array(1.0), np.linspace(0, 0.8, 161)).max()) \
+        * px**2
     sharp = _cells_image(scene, shape, px, t, texture) * peak1
     cells_light = sharp.copy()
     for f in scene.fibers:

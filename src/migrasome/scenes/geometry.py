@@ -9,6 +9,7 @@ the fibres branching off it), and the migrasomes it carried stay, released.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -149,8 +150,8 @@ class Scene:
         m = m[m["migrasome_id"].isin(mf["migrasome_id"])]
         onset = m["t_onset"].to_numpy()
         full = onset + m["growth_frames"].to_numpy()
-        rel = [self._gone_from(self.fibers[k]) if k >= 0 else np.inf for k in m["fiber_id"]]
-        rel = np.asarray(rel, float)
+        rel = np.asarray([self._gone_from(self.fibers[k]) if k >= 0 else np.inf
+                          for k in m["fiber_id"]], float)
         migrasomes = pd.DataFrame({
             "migrasome_id": m["migrasome_id"].to_numpy(np.int64),
             "cell_id": m["cell_id"].to_numpy(np.int64),
@@ -226,10 +227,11 @@ def sample_scene(fam: Family, *, width_um: float, height_um: float, n_frames: in
         cells.append(Cell(x, y, R, harm, v * np.cos(phi), v * np.sin(phi),
                           brightness=rng.uniform(0.15, 0.5), rim=_u(rng, fam.rim)))
     fibers: list[Fiber] = []
-    migs = []
+    migs: list[dict] = []
     T = n_frames
 
-    def add_mig(x, y, fid, cid, site, d=None, onset=None):
+    def add_mig(x: Any, y: Any, fid: int, cid: int, site: str, d: float | None = None,
+                onset: float | None = None) -> dict:
         onset = rng.uniform(-T, 0.6 * T) if onset is None else onset
         migs.append(dict(migrasome_id=len(migs), fiber_id=fid, cell_id=cid, x_um=x, y_um=y,
                          d_max_um=_diameter(rng) if d is None else d, site_type=site,
@@ -268,19 +270,19 @@ def sample_scene(fam: Family, *, width_um: float, height_um: float, n_frames: in
                 fibers.append(child)
                 todo.append(child)
                 if rng.random() < fam.branch_site_prob:
-                    maybe_touching(add_mig(*p, root.fiber_id, ci, "branch"), h)
+                    maybe_touching(add_mig(p[0], p[1], root.fiber_id, ci, "branch"), h)
             for f in todo:
                 if rng.random() < fam.tip_prob:
                     p = f.points[-1]
                     h = float(np.arctan2(*(f.points[-1] - f.points[-3])[::-1]))
-                    maybe_touching(add_mig(*p, f.fiber_id, ci, "tip"), h)
+                    maybe_touching(add_mig(p[0], p[1], f.fiber_id, ci, "tip"), h)
                 for _ in range(rng.poisson(fam.along_per_fiber)):
                     p, h, _ = _point_along(f.points, rng.uniform(0.25, 0.85) *
                                            _point_along(f.points, 0)[2])
-                    maybe_touching(add_mig(*p, f.fiber_id, ci, "branch"), h)
+                    maybe_touching(add_mig(p[0], p[1], f.fiber_id, ci, "branch"), h)
             if rng.random() < fam.edge_prob:  # where the fibre leaves the cell
                 p, h, _ = _point_along(pts, rng.uniform(0.8, 2.0))
-                add_mig(*p, root.fiber_id, ci, "branch")
+                add_mig(p[0], p[1], root.fiber_id, ci, "branch")
         if rng.random() < fam.under_prob:
             a = rear + rng.normal(0, 0.8)
             r = c.boundary_r(np.array([a]))[0] - rng.uniform(1.0, 3.0)
@@ -295,10 +297,9 @@ def sample_scene(fam: Family, *, width_um: float, height_um: float, n_frames: in
                         "photons_rel": rng.uniform(0.03, 0.3, n_deb)})
     # a third of the debris sits on fibres (the hardest case: a punctum on an RF)
     if len(fibers) and n_deb:
-        on = np.flatnonzero(rng.random(n_deb) < 0.33)
-        for k in on:
+        for kd in np.flatnonzero(rng.random(n_deb) < 0.33):
             f = fibers[int(rng.integers(len(fibers)))]
             p, _, _ = _point_along(f.points, rng.uniform(0.1, 1.0) *
                                    _point_along(f.points, 0)[2])
-            deb.loc[k, ["x_um", "y_um"]] = p
+            deb.loc[kd, ["x_um", "y_um"]] = p
     return Scene(width_um, height_um, n_frames, cells, fibers, mig, deb, {})

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,7 @@ class Pool:
     [0, -1, 1]
     """
 
-    def __init__(self, id_name: str, columns: dict[str, object], *,
+    def __init__(self, id_name: str, columns: Mapping[str, Any], *,
                  capacity: int = _MIN_CAPACITY):
         self.id_name = id_name
         self.dtypes: dict[str, np.dtype] = {id_name: np.dtype(np.int64)}

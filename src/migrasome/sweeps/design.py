@@ -110,7 +110,7 @@ def plan_runs(spec: SweepSpec) -> pd.DataFrame:
     points = design_points(spec)
     dose_axes = list(spec.doses)
     dose_combos = list(itertools.product(*spec.doses.values())) if dose_axes else [()]
-    rows = []
+    rows: list[dict] = []
     # one record per design point, also when no parameter is swept (no columns)
     records = points.to_dict("records") if len(points.columns) else [{}] * len(points)
     for p, point in enumerate(records):

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .dataset import finished_runs, load_sweep, open_folder, write_run
 from .design import PARAM_PREFIX, plan_runs
-from .spec import SweepError, SweepSpec, load_spec
+from .spec import SweepError, load_spec
 
 __all__ = ["sweep", "run_one", "SweepOutcome", "scenario_of"]
 
@@ -115,7 +115,7 @@ def _tables_of(row: dict, result: dict) -> dict[str, pd.DataFrame]:
 
 class _Serial:
     def submit(self, fn, arg):
-        f = cf.Future()
+        f: cf.Future = cf.Future()
         f.set_result(fn(arg))
         return f
 
@@ -207,7 +207,7 @@ def sweep(spec, out, *, scheduler=None, workers: int | None = None,
     """
     import os
 
-    spec: SweepSpec = load_spec(spec)
+    spec = load_spec(spec)
     if workers is not None and workers < 1:
         raise SweepError(f"workers must be ≥ 1, got {workers}")
     workers = workers or os.cpu_count() or 1

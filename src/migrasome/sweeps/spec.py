@@ -230,13 +230,13 @@ def _range(path, v, current, origin) -> Range:
         raise SweepError(f"{origin}: parameter {path!r} = {v!r}: give [low, high] or "
                          "{ low = , high = , log = true }")
     if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (lo, hi)) \
-            or not lo < hi or (log and lo <= 0):
+            or not lo < hi or (log and lo <= 0):  # type: ignore[operator]  # numbers here
         raise SweepError(f"{origin}: parameter {path!r}: range {lo!r}..{hi!r} must be two "
                          "numbers with low < high (and low > 0 for log)")
     if isinstance(current, bool) or not isinstance(current, (int, float)):
         raise SweepError(f"{origin}: parameter {path!r} is not numeric "
                          f"(now {current!r}); use design = \"grid\" for it")
-    return Range(float(lo), float(hi), log, isinstance(current, int))
+    return Range(float(lo), float(hi), log, isinstance(current, int))  # type: ignore[arg-type]
 
 
 def _perturbations(s: SweepSpec, data, origin: str) -> None:
