@@ -254,3 +254,54 @@ def test_diameter_histogram_keeps_large_migrasomes():
 
 def test_scenario_error_is_a_value_error():
     assert issubclass(ScenarioError, ValueError)
+
+
+# -- analysis and compare ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def movies(tmp_path_factory):
+    tifffile = pytest.importorskip("tifffile")
+    d = tmp_path_factory.mktemp("movies")
+    meta = {"axes": "TYX", "PhysicalSizeX": 0.13, "PhysicalSizeY": 0.13}
+    rng = np.random.default_rng(0)
+    for name, data in {"zero": np.zeros((3, 64, 64), np.uint16),
+                       "const": np.full((3, 64, 64), 500, np.uint16),
+                       "nan": np.full((3, 64, 64), np.nan, np.float32),
+                       "ok": (rng.random((3, 64, 64)) * 100 + 100).astype(np.uint16)}.items():
+        tifffile.imwrite(d / f"{name}.ome.tif", data, ome=True, metadata=meta)
+    return d
+
+
+@pytest.mark.parametrize("name, needle", [("zero", "constant"), ("const", "constant"),
+                                          ("nan", "no finite pixel")])
+def test_blank_movies_are_refused(movies, name, needle):
+    pytest.importorskip("skimage")
+    bad(["analyze", str(movies / f"{name}.ome.tif"), "--out", str(movies / f"{name}.out"), "-q"],
+        needle, f"{name}.ome.tif")
+    assert not (movies / f"{name}.out").exists()
+
+
+def test_absurd_pixel_size_is_refused(movies):
+    pytest.importorskip("skimage")
+    bad(["analyze", str(movies / "ok.ome.tif"), "--pixel-size-um", "1000", "--out",
+         str(movies / "px.out"), "-q"], "pixel size", "0.01 to 2")
+
+
+def test_compare_refuses_swapped_or_mismatched_folders():
+    pytest.importorskip("skimage")
+    from migrasome.analysis import compare_results
+    from migrasome.results import Results
+
+    det = Results(metadata={"source": "analysis", "width_um": 40.0, "height_um": 40.0,
+                            "pixel_size_um": 0.2, "n_frames": 7})
+    truth = Results(metadata={"source": "render-truth", "width_um": 40.0, "height_um": 40.0,
+                              "sim_frames": list(range(7))})
+    compare_results(det, truth)  # the same movie: scored
+    with pytest.raises(ValueError, match="swapped"):
+        compare_results(truth, det)
+    other = Results(metadata={**truth.metadata, "width_um": 150.0, "height_um": 150.0})
+    with pytest.raises(ValueError, match="different movies"):
+        compare_results(det, other)
+    fewer = Results(metadata={**truth.metadata, "sim_frames": [0, 1, 2]})
+    with pytest.raises(ValueError, match="7 frames but the truth 3"):
+        compare_results(det, fewer)

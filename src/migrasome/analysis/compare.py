@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-__all__ = ["match_frames", "compare_results"]
+__all__ = ["check_same_movie", "match_frames", "compare_results"]
 
 
 def match_frames(detected: pd.DataFrame, truth: pd.DataFrame, *,
@@ -83,6 +83,40 @@ def _match_cells(detected, truth) -> dict[int, int]:
     return {int(mean.index[i]): int(mean.columns[j]) for i, j in zip(a[keep], b[keep])}
 
 
+def check_same_movie(detected, truth) -> None:
+    """Refuse to score detections against the truth of another movie, or swapped inputs.
+
+    Parameters
+    ----------
+    detected, truth : Results
+        An analysis of a movie, and the truth written beside that movie.
+
+    Raises
+    ------
+    ValueError
+        Naming what differs.
+    """
+    dmeta, tmeta = detected.metadata or {}, truth.metadata or {}
+    if tmeta.get("source") == "analysis" and dmeta.get("source") != "analysis":
+        raise ValueError("the detections and the truth are swapped: give the analysis folder "
+                         "first, then the truth folder (<movie>.truth)")
+    if tmeta.get("source") == "analysis":
+        raise ValueError("the truth is an analysis folder, not the truth of a movie "
+                         "(<movie>.truth, written by `migrasome render`)")
+    for key in ("width_um", "height_um"):
+        a, b = dmeta.get(key), tmeta.get(key)
+        px = float(dmeta.get("pixel_size_um") or 0.0)
+        if a is not None and b is not None and abs(float(a) - float(b)) > max(2 * px, 1e-6):
+            raise ValueError(f"the analysis covers {dmeta.get('width_um'):g}×"
+                             f"{dmeta.get('height_um'):g} µm but the truth "
+                             f"{tmeta.get('width_um'):g}×{tmeta.get('height_um'):g} µm: "
+                             "they describe different movies")
+    n_det, frames = dmeta.get("n_frames"), tmeta.get("sim_frames")
+    if n_det is not None and frames is not None and int(n_det) != len(frames):
+        raise ValueError(f"the analysis has {n_det} frames but the truth {len(frames)}: "
+                         "they describe different movies")
+
+
 def compare_results(detected, truth, *, min_diameter_um: float = 0.8,
                     tolerance_um: float | None = None) -> pd.Series:
     """Score detected migrasomes against the truth.
@@ -114,7 +148,14 @@ def compare_results(detected, truth, *, min_diameter_um: float = 0.8,
         same sightings precision and recall are made of, so a size measured a hair under
         the cut-off does not count as a miss.  NaN when no cell could be matched.
         ``n_cells_true, n_cells_matched``.
+
+    Raises
+    ------
+    ValueError
+        If the two are swapped (the truth given as the detections) or describe different
+        movies (field of view or number of frames differ).
     """
+    check_same_movie(detected, truth)
     dm = detected.migrasome_frames.reset_index(drop=True)
     tm = truth.migrasome_frames.reset_index(drop=True)
     tm = tm[tm["diameter_um"] > 0].reset_index(drop=True)

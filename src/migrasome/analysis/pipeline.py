@@ -9,12 +9,14 @@ schema tables (``tables``).
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..errors import MigrasomeWarning
 from ..results import Results
 from .assign import assign_frame
 from .cells import cell_properties, segment_cells
@@ -225,6 +227,18 @@ def _optics(meta: dict, o: Options) -> tuple[float, float]:
     return psf_sigma_um(float(wl), na, mod), sz
 
 
+def _blank(frame: np.ndarray) -> str:
+    """Why a frame holds nothing to analyse ('' if it does)."""
+    f = np.asarray(frame, float)
+    finite = np.isfinite(f)
+    if not finite.any():
+        return "has no finite pixel values (all NaN or infinite)"
+    lo, hi = float(f[finite].min()), float(f[finite].max())
+    if hi == lo:
+        return f"is constant (every pixel {lo:g})"
+    return ""
+
+
 def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
                   frame_interval_min: float | None = None, channel: int | str | None = None,
                   options: Options | None = None, d_min_um: float | None = None,
@@ -300,6 +314,9 @@ def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
         raise ValueError(f"pixel size unknown or invalid ({px!r}): the movie does not say; "
                          "pass pixel_size_um (CLI: --pixel-size-um)")
     px = float(px)
+    if not 0.01 <= px <= 2.0:
+        raise ValueError(f"pixel size {px:g} µm is out of range: migrasomes (0.5–3 µm) are "
+                         "resolved from 0.01 to 2 µm per pixel (CLI: --pixel-size-um)")
     dt = info["frame_interval_min"]
     assumed_dt = dt is None or not (isinstance(dt, (int, float)) and math.isfinite(dt) and dt > 0)
     dt = 1.0 if assumed_dt else float(dt)
@@ -313,7 +330,13 @@ def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
         bar.start()
         task = bar.add_task("analysing", total=info["n_frames"])
     try:
-        for _t, frame in enumerate(frames):
+        blank = 0
+        for t, frame in enumerate(frames):
+            why = _blank(frame)
+            if why and t == 0:
+                raise ValueError(f"frame 0 of the movie {why}: nothing to analyse (an empty, "
+                                 "blank or failed acquisition?)")
+            blank += bool(why)
             out = analyze_frame(frame, pixel_size_um=px, psf_sigma_um=psf, sigma_z_um=sz,
                                 options=o)
             out.pop("labels")
@@ -323,6 +346,9 @@ def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
     finally:
         if bar is not None:
             bar.stop()
+    if blank:
+        warnings.warn(f"{blank} of {len(per_frame)} frames are blank (no finite pixels or "
+                      "no contrast); they add no detections", MigrasomeWarning, stacklevel=2)
     T, C, Y, X = info["shape"]
     meta = {"source": "analysis", "pixel_size_um": px, "frame_interval_min": dt,
             "frame_interval_assumed": bool(assumed_dt), "n_frames": T,

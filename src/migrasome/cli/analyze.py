@@ -52,7 +52,7 @@ def analyze(
     channel: str | None = typer.Option(None, help="Channel to analyse (index or name)."),
     overlay_movie: bool = typer.Option(False, help="Also write an RGB overlay movie (TIFF)."),
     overwrite: bool = typer.Option(False, help="Replace an existing output folder."),
-    quiet: bool = typer.Option(False, help="No progress bar, no table."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar, no table."),
     cell_channel: str | None = typer.Option(None, help="Channel outlining cells."),
     scene: str | None = typer.Option(None, help="Scene/position (name or index); "
                                         "default every scene, each in its own folder."),
@@ -89,7 +89,7 @@ def analyze(
         summary = write_analysis(res, out, movie=movie, overlay_movie=overlay_movie,
                                  overwrite=overwrite, **kw)
     except _BAD_INPUT as e:
-        fail(str(e))
+        fail(str(e) if str(movie) in str(e) else f"{movie}: {e}")
     except OSError as e:
         fail(f"{movie}: cannot read: {e}")
     if not quiet:

@@ -30,7 +30,16 @@ def analyze_layer(image, *, pixel_size_um: float | None = None,
     data = np.asarray(image.data)
     if data.ndim == 2:
         data = data[None]
-    res = analyze_movie(data, pixel_size_um=float(px), frame_interval_min=dt, **options)
+    from dataclasses import fields
+
+    from ..analysis import Options
+
+    # the widget's settings are analysis options; anything else is an analyze_movie keyword
+    names = {f.name for f in fields(Options)}
+    opts = Options(**{k: v for k, v in options.items() if k in names})
+    rest = {k: v for k, v in options.items() if k not in names}
+    res = analyze_movie(data, pixel_size_um=float(px), frame_interval_min=dt, options=opts,
+                        **rest)
     folder = None
     if out_dir is not None and str(out_dir) not in ("", "."):
         from ..results import atomic_dir
