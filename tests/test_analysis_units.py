@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from migrasome.analysis import compare_results
-from migrasome.analysis.migrasomes import detect_migrasomes, fit_diameters, radial_templates
+from migrasome.analysis.detect import detect_migrasomes
+from migrasome.analysis.migrasomes import fit_diameters, radial_templates
 from migrasome.analysis.preprocess import (
     axial_sigma_um,
     background_estimate,

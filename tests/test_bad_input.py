@@ -66,13 +66,16 @@ def test_shape_diagram_range_checked_before_solving():
     bad(["shape", "--diagram", "--n-area", "500"], "--n-area", "2 to 100")
 
 
-def test_render_checks_the_output_writer_at_the_entry_point(monkeypatch, tmp_path):
-    from migrasome import extras
-
-    real = extras.find_spec
-    monkeypatch.setattr(extras, "find_spec", lambda m: None if m == "tifffile" else real(m))
-    with pytest.raises(extras.MissingExtraError, match="imaging"):
-        extras.require("imaging", "tifffile")
+def test_render_checks_the_output_writer_at_the_entry_point():
+    # without tifffile, reaching for the renderer fails at once, not after a long render
+    code = ("import sys; sys.modules['tifffile'] = None\n"
+            "import migrasome\n"
+            "try:\n"
+            "    migrasome.render_movie\n"
+            "except ImportError as e:\n"
+            "    print('refused:', e)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "refused:" in r.stdout and 'migrasome[imaging]' in r.stdout
 
 
 # -- misleading messages that were ----------------------------------------------------------
@@ -305,3 +308,18 @@ def test_compare_refuses_swapped_or_mismatched_folders():
     fewer = Results(metadata={**truth.metadata, "sim_frames": [0, 1, 2]})
     with pytest.raises(ValueError, match="7 frames but the truth 3"):
         compare_results(det, fewer)
+
+
+def test_report_of_an_analysis_folder_says_what_it_is(tmp_path):
+    from migrasome.report import format_value, write_report
+    from migrasome.results import Results
+
+    res = Results(metadata={"source": "analysis", "movie": "cells.ome.tif",
+                            "pixel_size_um": 0.13, "frame_interval_min": 2.0, "n_frames": 30,
+                            "options": {"d_min_um": 0.5, "model": "shell"}})
+    html = write_report(res, tmp_path, []).read_text()
+    assert "seed" not in html and "? h" not in html
+    assert "analysis of cells.ome.tif" in html and "0.13 µm/px" in html
+    assert "Analysis settings" in html and "Scenario" not in html
+    assert "migrasomes per cell (snapshot)" in html  # labels, not raw keys
+    assert format_value(1440.0) == "1,440" and format_value(0.0123) == "0.0123"

@@ -1,4 +1,4 @@
-"""Migrasome detection decided by the trained classifier (``detect_migrasomes(classifier=…)``).
+"""Migrasome detection: by the trained classifier, or by thresholds (``detect_migrasomes``).
 
 Candidates come from two detectors (LoG blobs and an annulus filter for hollow rings), are
 fitted with the blurred projected shell, described by their features (:mod:`.classify`)
@@ -13,16 +13,50 @@ import pandas as pd
 
 from .blobs import blob_candidates, ring_candidates, scales_px, suppress_overlaps
 from .classify import candidate_features, migrasome_probability
-from .migrasomes import OUT_COLUMNS, fit_diameters, refine_centres
+from .migrasomes import OUT_COLUMNS, detect_by_thresholds, fit_diameters, refine_centres
 
-__all__ = ["detect_classified"]
+__all__ = ["detect_migrasomes", "detect_classified"]
+
+
+def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: float,
+                      noise: float, sigma_z_um: float = np.inf, exclude: np.ndarray | None = None,
+                      d_min_um: float = 0.5, d_max_um: float = 3.0, n_scales: int = 7,
+                      threshold: float = 5.0, min_snr: float = 1.5,
+                      min_roundness: float = 0.55, model: str = "shell",
+                      classifier: str | bool | None = None, min_probability: float = 0.5,
+                      depth_um: np.ndarray | None = None, return_candidates: bool = False
+                      ) -> pd.DataFrame:
+    """Find migrasomes in one frame and measure them.
+
+    With ``classifier`` (True: the shipped model, or a model file's path) the trained
+    classifier decides (:func:`detect_classified`); without, the round-profile thresholds do
+    (:func:`.migrasomes.detect_by_thresholds`, whose docstring gives every parameter).
+
+    Returns
+    -------
+    DataFrame
+        One row per migrasome (see :func:`.migrasomes.detect_by_thresholds`).
+    """
+    if classifier:
+        return detect_classified(frame, pixel_size_um=pixel_size_um,
+                                 psf_sigma_um=psf_sigma_um, noise=noise,
+                                 sigma_z_um=sigma_z_um, d_min_um=d_min_um, d_max_um=d_max_um,
+                                 n_scales=n_scales, threshold=threshold, model=model,
+                                 model_path=None if classifier is True else classifier,
+                                 min_probability=min_probability, depth_um=depth_um,
+                                 return_candidates=return_candidates)
+    return detect_by_thresholds(frame, pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um,
+                                noise=noise, sigma_z_um=sigma_z_um, exclude=exclude,
+                                d_min_um=d_min_um, d_max_um=d_max_um, n_scales=n_scales,
+                                threshold=threshold, min_snr=min_snr,
+                                min_roundness=min_roundness, model=model)
 
 
 def detect_classified(frame, *, pixel_size_um, psf_sigma_um, noise, sigma_z_um, d_min_um,
                       d_max_um, n_scales, threshold, model, model_path, min_probability,
                       depth_um, return_candidates):
     """Candidates → fitted → features → classifier → one per object (see
-    :func:`.migrasomes.detect_migrasomes`, which calls it with ``classifier`` set)."""
+    :func:`detect_migrasomes`, which calls it with ``classifier`` set)."""
     px = pixel_size_um
     sig = scales_px(px, psf_sigma_um, 0.8 * d_min_um, d_max_um, n_scales)
     cand = blob_candidates(frame, sigmas_px=sig, threshold=threshold)

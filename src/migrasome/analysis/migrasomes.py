@@ -20,7 +20,7 @@ from scipy.special import erf, i0e
 
 from .blobs import blob_candidates, inside_stronger, scales_px, suppress_overlaps
 
-__all__ = ["radial_templates", "refine_centres", "fit_diameters", "detect_migrasomes",
+__all__ = ["radial_templates", "refine_centres", "fit_diameters", "detect_by_thresholds",
            "model_image", "blob_candidates"]
 
 MODELS = ("shell", "ball", "disk")
@@ -214,7 +214,7 @@ def fit_diameters(frame: np.ndarray, rows: np.ndarray, cols: np.ndarray, *,
     return best
 
 
-def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: float,
+def detect_by_thresholds(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: float,
                       noise: float, sigma_z_um: float = np.inf, exclude: np.ndarray | None = None,
                       d_min_um: float = 0.5, d_max_um: float = 3.0, n_scales: int = 7,
                       threshold: float = 5.0, min_snr: float = 1.5,
@@ -266,15 +266,8 @@ def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: 
         ``probability`` (NaN without classifier).
     """
     if classifier:
-        from .detect import detect_classified
-
-        return detect_classified(frame, pixel_size_um=pixel_size_um,
-                                  psf_sigma_um=psf_sigma_um, noise=noise,
-                                  sigma_z_um=sigma_z_um, d_min_um=d_min_um, d_max_um=d_max_um,
-                                  n_scales=n_scales, threshold=threshold, model=model,
-                                  model_path=None if classifier is True else classifier,
-                                  min_probability=min_probability, depth_um=depth_um,
-                                  return_candidates=return_candidates)
+        raise ValueError("detect_by_thresholds keeps candidates by thresholds; for the "
+                         "classifier use migrasome.analysis.detect.detect_migrasomes")
     sig = scales_px(pixel_size_um, psf_sigma_um, 0.8 * d_min_um, d_max_um, n_scales)
     cand = blob_candidates(frame, sigmas_px=sig, threshold=threshold, mask=exclude)
     radius_px = np.sqrt(np.maximum(2 * (cand["sigma_px"].to_numpy() ** 2
@@ -336,7 +329,7 @@ def model_image(shape: tuple[int, int], migrasomes: pd.DataFrame, *, pixel_size_
     ----------
     shape : (Y, X)
     migrasomes : DataFrame
-        ``row, col, diameter_um, amplitude, model`` as returned by ``detect_migrasomes``.
+        ``row, col, diameter_um, amplitude, model`` as returned by ``detect_by_thresholds``.
     pixel_size_um, psf_sigma_um, sigma_z_um : float
 
     Returns

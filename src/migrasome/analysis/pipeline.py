@@ -20,9 +20,10 @@ from ..errors import MigrasomeWarning
 from ..results import Results
 from .assign import assign_frame
 from .cells import cell_properties, segment_cells
+from .detect import detect_migrasomes
 from .fibers import fiber_graph, fiber_mask
 from .frames import frames_of
-from .migrasomes import detect_migrasomes, model_image
+from .migrasomes import model_image
 from .preprocess import as_float, axial_sigma_um, background_estimate, noise_sigma, psf_sigma_um
 
 __all__ = ["Options", "analyze_movie", "analyze_frame", "frames_of"]

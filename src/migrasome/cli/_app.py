@@ -79,3 +79,20 @@ class Reporter:
         if self._bar is not None:
             self._bar.__exit__(*exc)
             self._bar = None
+
+
+def print_series(title: str, s, fmt: str = "{:.3g}") -> None:
+    """A Series as a two-column rich table (read-out, value)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=title)
+    t.add_column("read-out")
+    t.add_column("value", justify="right")
+    for k, v in s.items():
+        try:
+            txt = fmt.format(float(v))
+        except (TypeError, ValueError):
+            txt = str(v)
+        t.add_row(str(k), txt)
+    Console().print(t)

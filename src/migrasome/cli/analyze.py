@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from ._app import app, fail
+from ._app import app, fail, print_series
 
 _BAD_INPUT = (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError,
               IsADirectoryError, TypeError, PermissionError)
@@ -20,22 +20,6 @@ def _default_out(movie: Path) -> Path:
             name = name[: -len(suf)]
             break
     return movie.with_name(f"{name}.analysis")
-
-
-def _print_series(title: str, s, fmt: str = "{:.3g}") -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    t = Table(title=title)
-    t.add_column("read-out")
-    t.add_column("value", justify="right")
-    for k, v in s.items():
-        try:
-            txt = fmt.format(float(v))
-        except (TypeError, ValueError):
-            txt = str(v)
-        t.add_row(str(k), txt)
-    Console().print(t)
 
 
 @app.command()
@@ -93,7 +77,7 @@ def analyze(
     except OSError as e:
         fail(f"{movie}: cannot read: {e}")
     if not quiet:
-        _print_series(f"{movie.name}: {int(res.metadata['n_frames'])} frames → {out}", summary)
+        print_series(f"{movie.name}: {int(res.metadata['n_frames'])} frames → {out}", summary)
 
 
 def _require_analysis() -> None:
@@ -135,4 +119,4 @@ def compare(
         fail(f"cannot read results: {e}")
     if json_out is not None:
         json_out.write_text(scores.to_json(indent=2))
-    _print_series(f"{detected.name} vs {truth.name}", scores)
+    print_series(f"{detected.name} vs {truth.name}", scores)

@@ -11,7 +11,7 @@ import glob
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._app import fail
+from ._app import fail, print_series
 
 _BAD_INPUT = (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError,
               IsADirectoryError, TypeError, PermissionError)
@@ -149,7 +149,6 @@ def _one_movie(path: Path, out: Path, *, channel, cell_channel, scene, z, pixel_
                        pixel_size_um=res.metadata["pixel_size_um"], path=tmp / "overlay.png")
     if not quiet:
         from ..analysis.summary import summarize_analysis
-        from .analyze import _print_series
 
-        _print_series(f"{path.name} [{mov.scene}]: {mov.shape[0]} frames → {out}",
+        print_series(f"{path.name} [{mov.scene}]: {mov.shape[0]} frames → {out}",
                       summarize_analysis(res))
