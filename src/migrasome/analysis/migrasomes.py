@@ -218,10 +218,7 @@ def detect_by_thresholds(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_u
                       noise: float, sigma_z_um: float = np.inf, exclude: np.ndarray | None = None,
                       d_min_um: float = 0.5, d_max_um: float = 3.0, n_scales: int = 7,
                       threshold: float = 5.0, min_snr: float = 1.5,
-                      min_roundness: float = 0.55, model: str = "shell",
-                      classifier: str | bool | None = None, min_probability: float = 0.5,
-                      depth_um: np.ndarray | None = None, return_candidates: bool = False
-                      ) -> pd.DataFrame:
+                      min_roundness: float = 0.55, model: str = "shell") -> pd.DataFrame:
     """Find migrasomes in one frame and measure them.
 
     Parameters
@@ -247,17 +244,6 @@ def detect_by_thresholds(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_u
     min_roundness : float
         How evenly lit the rim must be (see ``fit_diameters``; 0 a line, about 1 a ring).
     model : {"shell", "ball", "disk", "auto"}
-    classifier : None, True or path
-        None: keep candidates by the ``min_snr`` and ``min_roundness`` thresholds.  True
-        (the shipped model) or the path of a model file: keep those the trained classifier
-        (:mod:`.classify`) gives a probability of at least ``min_probability``; then
-        ``exclude`` is ignored (migrasomes under cells are kept, see ``depth_um``).
-    min_probability : float
-    depth_um : ndarray, shape (Y, X), optional
-        Signed distance into the cell bodies (µm), a classifier feature.
-    return_candidates : bool
-        Return every fitted candidate with its features and ``probability`` (for training).
-
     Returns
     -------
     DataFrame
@@ -265,9 +251,6 @@ def detect_by_thresholds(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_u
         ``(j + ½)·px``), ``diameter_um``, ``amplitude``, ``snr``, ``response``, ``roundness``,
         ``probability`` (NaN without classifier).
     """
-    if classifier:
-        raise ValueError("detect_by_thresholds keeps candidates by thresholds; for the "
-                         "classifier use migrasome.analysis.detect.detect_migrasomes")
     sig = scales_px(pixel_size_um, psf_sigma_um, 0.8 * d_min_um, d_max_um, n_scales)
     cand = blob_candidates(frame, sigmas_px=sig, threshold=threshold, mask=exclude)
     radius_px = np.sqrt(np.maximum(2 * (cand["sigma_px"].to_numpy() ** 2
