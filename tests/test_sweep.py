@@ -132,13 +132,13 @@ def test_spec_errors_name_the_field_and_what_is_allowed(bad, match):
 def test_space_filling_designs_stay_in_range_and_stratify():
     spec = load_spec({"design": "lhs", "samples": 10, "parameters": {
         "cells.persistence_min": [20.0, 80.0],
-        "fibers.break_age_min": {"low": 50.0, "high": 500.0, "log": True},
+        "fibers.break_time_min": {"low": 50.0, "high": 500.0, "log": True},
         "fibers.max_depth": [1, 6]}})
     plan = plan_runs(spec)
     p = plan["param.cells.persistence_min"].to_numpy()
     assert len(plan) == 10 and p.min() >= 20 and p.max() <= 80
     assert sorted(np.floor((p - 20) / 6).astype(int)) == list(range(10))  # one per stratum
-    b = np.log(plan["param.fibers.break_age_min"].to_numpy())
+    b = np.log(plan["param.fibers.break_time_min"].to_numpy())
     assert sorted(np.floor((b - np.log(50)) / (np.log(10) / 10)).astype(int)) == list(range(10))
     assert plan["param.fibers.max_depth"].dtype.kind == "i"
     sob = plan_runs(load_spec({"design": "sobol", "samples": 8, "design_seed": 3,

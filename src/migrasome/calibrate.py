@@ -66,6 +66,9 @@ class CalibrationSpec:
         Relative finite-difference step (in log parameters).
     start : dict of str to float
         Start values (default: the values of the condition's preset).
+    ids : list of str, optional
+        Fit only these observations of the set (e.g. the embryo ones for an embryo
+        preset's parameters); default: all of them.
     """
 
     parameters: dict[str, tuple[float, float]]
@@ -76,6 +79,7 @@ class CalibrationSpec:
     max_evaluations: int = 60
     diff_step: float = 0.05
     start: dict[str, float] = field(default_factory=dict)
+    ids: list[str] | None = None
 
     def __post_init__(self) -> None:
         if not self.parameters:
@@ -107,7 +111,7 @@ def load_spec(path: str | Path) -> CalibrationSpec:
         raise ScenarioError(f"calibration spec {path} is not readable TOML: {e}") from None
     cal = dict(data.get("calibration", {}))
     unknown = (set(cal) - {"observations", "seeds", "cells", "hours", "max_evaluations",
-                           "diff_step"}) \
+                           "diff_step", "ids"}) \
         | (set(data) - {"calibration", "parameters", "start"})
     if unknown:
         raise ScenarioError(f"calibration spec {path}: unknown keys {sorted(unknown)}")
@@ -183,6 +187,12 @@ def calibrate(spec: CalibrationSpec, *, workers: int = 1,
 
     obs = (load_observations(which="training") if spec.observations == "training"
            else load_observations(spec.observations))
+    if spec.ids is not None:
+        missing = sorted(set(spec.ids) - set(obs["id"]))
+        if missing:
+            raise ScenarioError(f"calibration ids {missing} are not in the observations "
+                                f"(known: {sorted(obs['id'])})")
+        obs = obs[obs["id"].isin(spec.ids)].reset_index(drop=True)
     if not len(obs):
         raise ScenarioError("no observations to fit")
     paths = list(spec.parameters)

@@ -96,14 +96,20 @@ class FiberParams(Section):
         A new RF whose adhesion lies this close to an RF of its cell joins it, µm.
     max_depth : int
         Deepest level of branches of branches.
-    break_age_min : float
-        Weibull scale of RF lifetime, min.
-    break_shape : float
-        Weibull shape of RF lifetime (> 1: the oldest break first).
+    break_time_min : float
+        Ageing time τ of the RF membrane, min: a section's rupture rate rises as
+        (age/τ)^m.
+    break_age_exponent : float
+        Exponent m of the age rise of the rupture rate.
+    break_length_um : float
+        Length ℓ of RF whose rupture rate is 1/τ at age τ, µm (the rate is per length).
+    bell_distance_nm : float
+        Bell distance x_β of the tube's rupture: the rate rises as exp(F·x_β/kT) with the
+        tube force F = 2π√(2κσ).
     max_junction_frac : float
         Largest fraction along its parent at which a branch joins.
     tspan4_stabilization : float
-        Exponent of the tetraspanin level on the RF lifetime scale.
+        Exponent of the tetraspanin level dividing the RF rupture rate.
     """
 
     adhesion_density_per_um2: float = param(
@@ -115,18 +121,28 @@ class FiberParams(Section):
         unit="µm", ge=0, le=20)
     max_depth: int = param(4, "assumed: branches of branches, to bound the network depth",
                            ge=0, le=16)
-    break_age_min: float = param(
-        110.0, "assumed: Weibull scale of RF lifetime, gives RF life ~1.5–2 h (Wang 2022)",
-        unit="min", gt=0)
-    break_shape: float = param(
-        2.5, "Wang 2022: the oldest, far sections break first (hazard rising with age)",
-        gt=0.5, le=10)
+    break_time_min: float = param(
+        110.0, "assumed: ageing time of the RF membrane; with break_length_um gives RF "
+        "lives of ≈1.5–2 h (Wang 2022)", unit="min", gt=0, le=10000)
+    break_age_exponent: float = param(
+        0.5, "assumed: the rupture rate of an RF section rises with its age (Wang 2022: the "
+        "oldest, far sections break first); with the length an RF gains as the cell moves "
+        "on, the break age is then ≈Weibull with shape m + 2 = 2.5", ge=0, le=10)
+    break_length_um: float = param(
+        24.0, "assumed: RF length whose rupture rate is 1/τ at age τ; a WT RF is ≈45 µm "
+        "when it breaks (rupture is per length: a longer RF has more places to fail)",
+        unit="µm", gt=0, le=10000)
+    bell_distance_nm: float = param(
+        0.5, "assumed: Bell distance of membrane-tube rupture under force (Bell 1978 "
+        "Science; Evans 2003 Biophys J: sub-nm for lipid bilayers), so a tenser, "
+        "stiffer tube breaks sooner", unit="nm", ge=0, le=10)
     max_junction_frac: float = param(
         0.9, "assumed: largest fraction along its parent at which a branch joins (the two "
         "tubes zip together over the stretch nearest the cell)", gt=0, le=1)
     tspan4_stabilization: float = param(
-        0.55, "Wang 2022: TSPAN4 OE lengthens total RF length ≈2.7× (exponent on the "
-        "tetraspanin level scaling RF lifetime; assumed form)", ge=0, le=3,
+        0.95, "Wang 2022: TSPAN4 OE lengthens total RF length ≈2.7× (exponent of the "
+        "tetraspanin level dividing the RF rupture rate: tetraspanin webs reinforce the "
+        "tube; assumed form)", ge=0, le=5,
         fitted_to=('wang2022_rf_length',))
 
 
@@ -163,9 +179,12 @@ class BiogenesisParams(Section):
     full_size_fraction : float
         Fraction of the plateau area counted as full size.
     domain_area_um2 : float
-        Plateau TEMA area at wild-type levels (median site), µm².
+        Membrane supply S a median site can recruit into its TEMA, µm²; the plateau area
+        is S·E/(E + E½).
+    enrichment_half : float
+        Enrichment E½ at which recruitment and dissociation balance at half the supply.
     domain_area_cv : float
-        Site-to-site coefficient of variation of the plateau area.
+        Site-to-site coefficient of variation of the supply.
     kappa_ratio_max : float
         Largest domain rigidity ratio κ_p/κ_l (full enrichment).
     tetraspanin_exponent : float
@@ -191,7 +210,7 @@ class BiogenesisParams(Section):
     rab35_half : float
         Active Rab35 at which integrin α5 recruitment is half-saturated, relative.
     rock1_half : float
-        ROCK1 activity at which the site's integrin clustering is half-saturated, relative.
+        ROCK1 activity at which adhesion strength is half-saturated, relative.
     """
 
     pip2_rate_per_min: float = param(0.1, "assumed: PIP5K1A makes PI(4,5)P2 in ~10 min "
@@ -226,8 +245,14 @@ class BiogenesisParams(Section):
     full_size_fraction: float = param(0.9, "assumed: 'full size' when 90 % of the plateau",
                                       gt=0.5, lt=1)
     domain_area_um2: float = param(
-        7.0, "Jiang 2019 (in vivo mean diameter ≈1.7 µm) → TEMA area π d² at WT levels; "
-        "assumed scale", unit="µm²", gt=0)
+        10.0, "assumed: membrane supply (µm²) a site can recruit into its TEMA; with "
+        "enrichment_half 1 the median WT plateau is half of it, π d² ≈ 5 µm² for d ≈ 1.2 µm "
+        "(Ma 2015: 0.5–3 µm)", unit="µm²", gt=0)
+    enrichment_half: float = param(
+        1.0, "assumed: enrichment E½ at which recruitment into the TEMA and dissociation "
+        "from it balance at half the supply (the WT median, so a site with more TSPAN4 "
+        "grows bigger and faster; Huang 2019 TSPAN4-OE gives larger migrasomes)",
+        gt=0, le=100)
     domain_area_cv: float = param(0.55, "assumed: site-to-site spread giving 0.5–3 µm "
                                   "(Ma 2015; MODEL.md §4)", ge=0, le=3)
     kappa_ratio_max: float = param(
@@ -268,8 +293,10 @@ class BiogenesisParams(Section):
         1.5, "fitted: active Rab35 (relative) at which integrin α5 recruitment is "
         "half-saturated (Ding 2023)", gt=0, le=100, fitted_to=("ding2023_rab35_kd",))
     rock1_half: float = param(
-        0.3, "assumed: ROCK1 activity (relative) at which the site's integrin clustering is "
-        "half-saturated, as for the motors (Lu 2020: ROCK1 inhibition blocks migrasomes)",
+        0.3, "assumed: ROCK1 activity (relative) at which the strength of integrin–ECM "
+        "adhesions (the cell's and the site's cluster) is half-saturated, as for the "
+        "motors (Lu 2020: ROCK1 regulates adhesion to fibronectin and its inhibition "
+        "blocks migrasomes)",
         gt=0, le=10)
     degradation_time_min: float = param(
         200.0, "Wu 2017 J Cell Biol: migrasomes live ≈200 min (text); mean time from "

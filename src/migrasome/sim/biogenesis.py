@@ -8,8 +8,10 @@ Every RF tip and branch point is a candidate site. Per site, vectorised over all
 2. Maturation (Liang 2023): SMS2 foci, laid down at the leading edge and left on the
    substrate, turn ceramide into sphingomyelin (S) at the sites near them; growth starts
    when S reaches a threshold. Junctions start ahead (Dharan 2023: tension jumps there).
-3. Expansion (Huang 2019; Dharan 2023): tetraspanins with cholesterol assemble a TEMA of
-   area A that grows towards its plateau; the swelling is kept only if the tetraspanin
+3. Expansion (Huang 2019; Dharan 2023): tetraspanins with cholesterol are recruited from
+   the fibre's membrane supply S into a TEMA of area A, at a rate that rises with the
+   site's enrichment E: dA/dt = r·E·(1 − A/S) − r·E½·A/S, so A → S·E/(E + E½) and both the
+   plateau and the time to reach it follow the tetraspanin level and cholesterol; the swelling is kept only if the tetraspanin
    enrichment E (cooperative in tetraspanins and cholesterol) reaches a threshold. E also
    sets the domain's rigidity, κ_p/κ_l = 1 + (ρ_max − 1)·E/(E + 1), and the swelling's size
    and stability come from the membrane mechanics (``migrasome.membrane``) given A and
@@ -29,7 +31,7 @@ from ..membrane import swelling_diameter_um
 from .fibers import tetraspanin_level
 from .foci import FocusGrid
 from .kinetics import hill_norm, relax
-from .motility import ecm_ligand, reference_scenario, site_pairing
+from .motility import ecm_ligand, reference_scenario, rock1_response, site_pairing
 
 __all__ = ["SITE_COLUMNS", "SiteRates", "site_rates", "new_site_values", "new_sites",
            "step_sites"]
@@ -69,7 +71,8 @@ class SiteRates:
     enrich_target : float
         Median tetraspanin enrichment (1 at wild type).
     area_scale : float
-        Plateau TEMA area at the median site, µm².
+        Membrane supply S a median site can recruit into its TEMA, µm² (the plateau area
+        is S·E/(E + E½), so it rises with the site's tetraspanin enrichment E).
     sms2 : float
         SMS2 level, relative to wild type.
 
@@ -89,7 +92,7 @@ class SiteRates:
         # Lu 2020)
         ref = reference_scenario(scenario)
         ref_anchor = site_pairing(ref) * ecm_ligand(ref)
-        rock = float(hill_norm(m.ROCK1, b.rock1_half, 2))
+        rock = rock1_response(scenario)
         self.anchor_target = site_pairing(scenario) * ecm_ligand(scenario) / ref_anchor * rock
         self.rab35 = m.Rab35
         t = tetraspanin_level(scenario)
@@ -98,7 +101,7 @@ class SiteRates:
         ht = t**b.tetraspanin_exponent
         hc = hill_norm(c, kc, nc)
         self.enrich_target = ht * hc  # 1 at wild type
-        self.area_scale = b.domain_area_um2 * np.sqrt(max(t, 0.0))
+        self.area_scale = b.domain_area_um2
         self.sms2 = m.SMS2
 
 
@@ -258,10 +261,10 @@ def step_sites(sites, rates: SiteRates, scenario, t: float, dt: float) -> None:
     ...     step_sites(sites, rates, scenario, 0.5 * k, 0.5)
     >>> Stage(sites["stage"][0]).name, sites["t_nucleation_min"].tolist()
     ('FULL', [17.0])
-    >>> sites["t_full_size_min"].tolist()
-    [76.0]
+    >>> sites["t_full_size_min"].tolist()  # growth starts at 29.5 min
+    [85.0]
     >>> round(float(sites["diameter_um"][0]), 2)
-    1.21
+    1.18
     """
     p = rates.p
     st = sites["stage"]
@@ -292,11 +295,19 @@ def step_sites(sites, rates: SiteRates, scenario, t: float, dt: float) -> None:
     onset = mat & (sm >= 1.0)
     sites["t_growth_onset_min"] = np.where(onset, t, sites["t_growth_onset_min"])
 
-    # 3. expansion: tetraspanin enrichment and TEMA area; size and stability from mechanics
-    enrich = relax(sites["enrich"], rates.enrich_target * sites["enrich_noise"],
-                    1.0 / p.growth_time_min, dt)
-    plateau = rates.area_scale * sites["area_noise"]
-    area = relax(sites["domain_area_um2"], plateau, 1.0 / p.growth_time_min, dt)
+    # 3. expansion: tetraspanins and cholesterol are recruited into the TEMA from the
+    #    fibre's membrane supply S. Recruitment runs at a rate proportional to the site's
+    #    enrichment E and loses to dissociation (E½): dA/dt = r·E·(1 − A/S) − r·E½·A/S with
+    #    r = S/((1 + E½)·τ), so a richer site grows faster and holds more of its supply;
+    #    size and growth time both come out of the tetraspanin level, cholesterol and time
+    e_final = rates.enrich_target * sites["enrich_noise"]
+    enrich = relax(sites["enrich"], e_final, 1.0 / p.growth_time_min, dt)
+    e_half = p.enrichment_half
+    supply = rates.area_scale * sites["area_noise"]
+    e_mid = 0.5 * (sites["enrich"] + enrich)  # midpoint enrichment over the step
+    area = relax(sites["domain_area_um2"], supply * e_mid / (e_mid + e_half),
+                 (e_mid + e_half) / ((1.0 + e_half) * p.growth_time_min), dt)
+    plateau = supply * e_final / (e_final + e_half)
     sites["enrich"] = np.where(grow, enrich, sites["enrich"])
     sites["domain_area_um2"] = np.where(grow, area, sites["domain_area_um2"])
     # the domain's rigidity rises with its tetraspanin enrichment (TEMs → TEMA, Huang 2019)

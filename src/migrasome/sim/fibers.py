@@ -1,12 +1,13 @@
-"""Retraction fibres: pulled from rear adhesions, joined into networks, broken oldest-first.
+"""Retraction fibres: pulled from rear adhesions, joined into networks, broken by tension and age.
 
 Owns the RF network of every cell (the ``fibers`` pool and its geometry). An RF forms when
 the retracting rear passes an adhesion (integrin–ECM pair): its distal end stays at the
 adhesion (a *tip*), its proximal end follows the cell rear. A new RF whose adhesion lies
 within ``join_distance_um`` of an existing RF of the same cell joins it: its proximal end
-sits at a fixed fraction along that parent (a *branch point*). RFs break with a hazard that
-rises with age (Weibull; Wang 2022: the oldest sections break first), and a break
-disconnects the fibre and everything joined to it from the cell.
+sits at a fixed fraction along that parent (a *branch point*). RFs rupture at a rate per
+length that rises with the membrane's age and with the force the tube holds (Bell's law),
+so the oldest, longest RFs break first (Wang 2022), and a break disconnects the fibre and
+everything joined to it from the cell.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 from .motility import rear_points
 
 __all__ = ["FIBER_COLUMNS", "new_fiber_counts", "create_fibers", "fiber_geometry",
-           "break_fibers", "tetraspanin_level"]
+           "break_fibers", "rupture_rate_per_min", "tetraspanin_level"]
 
 FIBER_COLUMNS = {
     "cell_id": np.int64, "parent_fiber_id": np.int64, "depth": np.int64,
@@ -213,21 +214,76 @@ def fiber_geometry(fibers, cells, max_depth: int) -> None:
     fibers["length_um"] = np.where(att, np.hypot(x1 - ax, y1 - ay), fibers["length_um"])
 
 
-def break_fibers(fibers, scenario, rng, t: float, dt: float) -> np.ndarray:
-    """Break attached fibres with an age-rising hazard; detach their branches too.
+def rupture_rate_per_min(length_um, age_min, scenario):
+    """Rupture rate of an RF: per length, rising with the membrane's age and the tube force.
 
-    The Weibull scale grows with the tetraspanin level (TSPAN4 stabilises RFs, Wang 2022).
+    h = (L/ℓ)·(a/τ)^m / τ · exp((F − F₀)·x_β/kT) / T^s, with L the RF's length, a its age,
+    F = 2π√(2κσ) the force the tube holds (F₀ at the default membrane, κ = 20 kT and
+    σ = 10 pN/µm), T the tetraspanin level and s ``tspan4_stabilization``. Rupture is a
+    property of each stretch of membrane, so a longer RF has more places to fail, and an RF
+    pulled out steadily by its cell (L ∝ a) breaks at an age that is ≈Weibull with shape
+    m + 2 — the oldest, longest RFs first (Wang 2022).
+
+    Parameters
+    ----------
+    length_um, age_min : array_like, shape (n,)
+        RF length (µm) and age (min).
+    scenario : Scenario
+        The run's scenario (``fibers`` and ``membrane`` sections, tetraspanin levels).
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        Rate, 1/min.
+
+    References
+    ----------
+    Wang Y et al. 2022 (the oldest, far RF sections break first; TSPAN4 lengthens RFs);
+    Bell GI 1978 Science 200:618 (force-accelerated bond rupture); Derényi I et al. 2002
+    Phys Rev Lett 88:238101 (tube force 2π√(2κσ)).
+
+    Examples
+    --------
+    >>> from migrasome.scenario import Scenario
+    >>> s = Scenario()
+    >>> p = s.fibers
+    >>> float(rupture_rate_per_min(p.break_length_um, p.break_time_min, s) * p.break_time_min)
+    1.0
+    >>> tense = s.with_changes(**{"membrane.tension_pN_per_um": 40.0})
+    >>> bool(rupture_rate_per_min(30.0, 60.0, tense) > rupture_rate_per_min(30.0, 60.0, s))
+    True
+    """
+    from ..membrane import KT_PN_UM, tube_force_pN
+    from ..parameters.biology import MembraneParams
+
+    p, mb = scenario.fibers, scenario.membrane
+    ref = MembraneParams()
+    force = tube_force_pN(kappa_kT=mb.kappa_kT, tension_pN_per_um=mb.tension_pN_per_um)
+    f0 = tube_force_pN(kappa_kT=ref.kappa_kT, tension_pN_per_um=ref.tension_pN_per_um)
+    bell = np.exp((force - f0) * p.bell_distance_nm * 1e-3 / KT_PN_UM)
+    tspan = tetraspanin_level(scenario) ** p.tspan4_stabilization
+    age = np.maximum(np.asarray(age_min, float), 0.0)
+    length = np.maximum(np.asarray(length_um, float), 0.0)
+    return (length / p.break_length_um) * (age / p.break_time_min) ** p.break_age_exponent \
+        / p.break_time_min * bell / max(tspan, 1e-12)
+
+
+def break_fibers(fibers, scenario, rng, t: float, dt: float) -> np.ndarray:
+    """Break attached fibres at their mechanical rupture rate; detach their branches too.
+
+    The rate is :func:`rupture_rate_per_min`, taken at the middle of the step (the RF's
+    length is the one of this step; its age half a step back from ``t``).
 
     Parameters
     ----------
     fibers : Pool
         The fibres; ``attached`` and ``t_break_min`` are updated in place.
     scenario : Scenario
-        The run's scenario (``fibers`` section: Weibull scale in min and shape).
+        The run's scenario (``fibers`` and ``membrane`` sections).
     rng : numpy.random.Generator
         Source of the break draws.
     t, dt : float
-        Current time and time step, min.
+        Time at the end of the step and the step, min.
 
     Returns
     -------
@@ -240,11 +296,9 @@ def break_fibers(fibers, scenario, rng, t: float, dt: float) -> np.ndarray:
     """
     p = scenario.fibers
     att = fibers["attached"]
-    scale = p.break_age_min * tetraspanin_level(scenario) ** p.tspan4_stabilization
-    age = np.maximum(t - fibers["t_form_min"], 0.0)
-    k = p.break_shape
-    cum = ((age + dt) / scale) ** k - (age / scale) ** k
-    broke = att & (rng.random(len(fibers)) < -np.expm1(-cum))
+    age = np.maximum(t - 0.5 * dt - fibers["t_form_min"], 0.0)  # t ends the step
+    rate = rupture_rate_per_min(fibers["length_um"], age, scenario)
+    broke = att & (rng.random(len(fibers)) < -np.expm1(-rate * dt))
     detached = broke.copy()
     # a break disconnects every branch downstream of it
     has_parent = fibers["parent_fiber_id"] >= 0

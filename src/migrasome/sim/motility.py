@@ -14,7 +14,7 @@ import numpy as np
 from ..parameters import EcmParams, MoleculeLevels
 from .kinetics import hill_norm
 
-__all__ = ["ecm_ligand", "specific_adhesion", "reference_scenario", "site_pairing",
+__all__ = ["ecm_ligand", "specific_adhesion", "rock1_response", "reference_scenario", "site_pairing",
            "site_pairs", "adhesion_pairs", "SITE_INTEGRIN", "motility_factors",
            "init_cells_arrays", "step_motility", "rear_points"]
 
@@ -184,13 +184,50 @@ def _pairing(m, pairs: dict[str, float]) -> float:
     return sum(min(getattr(m, a), m.ITGB1) * k for a, k in pairs.items())
 
 
+def rock1_response(scenario) -> float:
+    """How strongly integrin–ECM bonds hold, from ROCK1 activity (1 at wild type).
+
+    ROCK1 drives the actomyosin tension that matures integrin–fibronectin bonds into strong
+    adhesions (Bhadriraju 2007; Lu 2020: ROCK1 regulates adhesion to fibronectin). It
+    scales the strength of adhesions — the cell's adhesiveness in its speed, and the
+    integrin cluster that anchors a migrasome site — but not the number of bonds that
+    anchor RFs, so a ROCK1 inhibitor leaves RF formation nearly unchanged (Lu 2020).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The run's scenario (``molecules.ROCK1`` relative to wild type,
+        ``biogenesis.rock1_half``).
+
+    Returns
+    -------
+    float
+        Hill response (n = 2) normalised to 1 at wild type, dimensionless.
+
+    References
+    ----------
+    Lu P et al. 2020 Cell Discov 6:51; Bhadriraju K et al. 2007 Exp Cell Res 313:3616.
+
+    Examples
+    --------
+    >>> from migrasome.scenario import Scenario
+    >>> s = Scenario()
+    >>> rock1_response(s)
+    1.0
+    >>> round(rock1_response(s.with_changes(**{"molecules.ROCK1": 0.2})), 3)
+    0.335
+    """
+    return float(hill_norm(scenario.molecules.ROCK1, scenario.biogenesis.rock1_half, 2))
+
+
 def motility_factors(scenario) -> tuple[float, float]:
     """(speed factor, persistence factor) from motors, vimentin and adhesion.
 
     Motor activity responds cooperatively (``cells.motor_half``; blebbistatin and CK-666
     nearly stop cells, Ma 2015); vimentin loss lowers speed to 60 % and persistence
     to 50 % (Fan 2022, fig≈); speed is biphasic in adhesiveness α, ∝ (α/α₀)·e^{1−α/α₀}
-    (Palecek 1997 Nature), with α = specific + non-specific adhesion.
+    (Palecek 1997 Nature), with α = specific adhesion × its ROCK1-set strength
+    (:func:`rock1_response`) + non-specific adhesion.
 
     Parameters
     ----------
@@ -219,7 +256,7 @@ def motility_factors(scenario) -> tuple[float, float]:
     p = scenario.cells
     motors = float(hill_norm(m.myosin_II, p.motor_half, 2) * hill_norm(m.arp23, p.motor_half, 2))
     vim = min(m.vimentin, 1.0)
-    alpha = specific_adhesion(scenario) + p.nonspecific_adhesion
+    alpha = specific_adhesion(scenario) * rock1_response(scenario) + p.nonspecific_adhesion
     a = alpha / p.adhesion_optimum
     adhesion = a * np.exp(1.0 - a)
     speed = (1 - p.vimentin_speed_loss) + p.vimentin_speed_loss * vim
