@@ -22,7 +22,7 @@ VALIDATION_SEEDS = (303, 404)  # never used while choosing anything
 WORKERS = min(2, os.cpu_count() or 1)
 #: Validation observations the model does not reproduce yet, each with why (see
 #: docs/validation.md). Empty now; wu2017_puncta_to_full passes near its lower edge
-#: (≈62 min for 60–120), since growth is still a fixed relaxation time.
+#: (≈65 min for 60–120).
 KNOWN_FAILURES: set[str] = set()
 
 OBS = load_observations()
@@ -114,3 +114,25 @@ def test_calibration_recovers_a_parameter_from_observations_the_model_made(tmp_p
     assert abs(got - truth) <= max(2 * sd, 0.1 * truth), (got, sd, fit.message)
     assert 0 < sd < truth
     assert abs(fit.table["predicted"].iloc[0] - value) < 0.1 * value
+
+
+def test_a_spec_can_fit_a_subset_of_observations_and_names_unknown_ids():
+    from migrasome.parameters import ScenarioError
+
+    spec = CalibrationSpec(parameters={"cells.adhesion_optimum": (0.15, 0.8)},
+                           ids=["wu2017_nrk_fn", "no_such_observation"], max_evaluations=2)
+    with pytest.raises(ScenarioError, match="no_such_observation"):
+        calibrate(spec)
+
+
+def test_the_shipped_zebrafish_spec_fits_only_embryo_observations():
+    from importlib import resources
+
+    from migrasome.calibrate import load_spec
+
+    with resources.as_file(resources.files("migrasome") / "data" /
+                           "calibration-zebrafish.toml") as f:
+        spec = load_spec(f)
+    ids = set(spec.ids or [])
+    assert ids and ids <= set(OBS.loc[OBS["set"] == "training", "id"])
+    assert all(OBS.set_index("id").loc[list(ids), "condition"].str.startswith("zebrafish"))

@@ -113,9 +113,11 @@ class FiberParams(Section):
     """
 
     adhesion_density_per_um2: float = param(
-        0.012, "assumed: RF-anchoring adhesions per µm² at saturating ligand; calibrated to "
-        "≈7 migrasomes per NRK cell on fibronectin (Wu 2017, fig≈)", unit="1/µm²", gt=0,
-        fitted_to=('wu2017_nrk_fn', 'wang2022_l929'))
+        0.014, "fitted: RF-anchoring adhesions per µm² at saturating ligand; `migrasome "
+        "calibrate` (with cells.adhesion_optimum) to ≈7 migrasomes per NRK cell on "
+        "fibronectin (Wu 2017, fig≈) and the Chen 2019 dose ratios: 0.014 ± 0.006",
+        unit="1/µm²", gt=0, fitted_to=('wu2017_nrk_fn', 'chen2019_fn_low',
+                                       'chen2019_fn_high'))
     join_distance_um: float = param(
         1.5, "assumed: RFs closer than ~1–2 µm merge (Wu 2017 images of RF networks)",
         unit="µm", ge=0, le=20)
@@ -142,7 +144,8 @@ class FiberParams(Section):
     tspan4_stabilization: float = param(
         0.95, "Wang 2022: TSPAN4 OE lengthens total RF length ≈2.7× (exponent of the "
         "tetraspanin level dividing the RF rupture rate: tetraspanin webs reinforce the "
-        "tube; assumed form)", ge=0, le=5,
+        "tube; assumed form); `migrasome calibrate` on wang2022_rf_length: 0.95 ± 0.09",
+        ge=0, le=5,
         fitted_to=('wang2022_rf_length',))
 
 

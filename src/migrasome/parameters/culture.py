@@ -101,8 +101,9 @@ class CellParams(Section):
         60.0, "assumed: rear narrows as w/(1+|dθ/dt|·τ); Fan 2022 (turning cells, narrow rear)",
         unit="min", ge=0, le=10000)
     adhesion_optimum: float = param(
-        0.35, "fitted: Palecek 1997 Nature: speed is biphasic in adhesiveness; optimum at "
-        "half the fibronectin-10 µg/ml level so migrasomes peak near 10 µg/ml (Chen 2019)",
+        0.32, "fitted: Palecek 1997 Nature: speed is biphasic in adhesiveness; the optimum "
+        "(with RF adhesion density, `migrasome calibrate` on wu2017_nrk_fn and the Chen "
+        "2019 dose ratios: 0.32 ± 0.08) puts migrasomes' peak near 10 µg/ml (Chen 2019)",
         gt=0, fitted_to=("chen2019_fn_low", "chen2019_fn_high"))
     motor_half: float = param(
         0.3, "assumed: motor activity (myosin II, Arp2/3; relative) at which migration is "
