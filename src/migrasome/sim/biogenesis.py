@@ -11,11 +11,12 @@ Every RF tip and branch point is a candidate site. Per site, vectorised over all
 3. Expansion (Huang 2019; Dharan 2023): tetraspanins with cholesterol are recruited from
    the fibre's membrane supply S into a TEMA of area A, at a rate that rises with the
    site's enrichment E: dA/dt = r·E·(1 − A/S) − r·E½·A/S, so A → S·E/(E + E½) and both the
-   plateau and the time to reach it follow the tetraspanin level and cholesterol; the swelling is kept only if the tetraspanin
-   enrichment E (cooperative in tetraspanins and cholesterol) reaches a threshold. E also
-   sets the domain's rigidity, κ_p/κ_l = 1 + (ρ_max − 1)·E/(E + 1), and the swelling's size
-   and stability come from the membrane mechanics (``migrasome.membrane``) given A and
-   κ_p/κ_l: a stiff domain saturates at a radius ≈ (κ_p/κ_l)·r0, so rigidity sets size.
+   plateau and the time to reach it follow the tetraspanin level and cholesterol; the
+   swelling is kept only if the tetraspanin enrichment E (cooperative in tetraspanins and
+   cholesterol) reaches a threshold. E also sets the domain's rigidity,
+   κ_p/κ_l = 1 + (ρ_max − 1)·E/(E + 1), and the swelling's size and stability come from
+   the membrane mechanics (``migrasome.membrane``) given A and κ_p/κ_l: a stiff
+   domain saturates at a radius ≈ (κ_p/κ_l)·r0, so rigidity sets size.
 
 Each level relaxes exponentially towards its target (exact for a constant target), so the
 kinetics are stable for any time step. Site-to-site variation enters as log-normal factors

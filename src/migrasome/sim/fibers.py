@@ -12,6 +12,8 @@ everything joined to it from the cell.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .motility import rear_points
@@ -214,6 +216,18 @@ def fiber_geometry(fibers, cells, max_depth: int) -> None:
     fibers["length_um"] = np.where(att, np.hypot(x1 - ax, y1 - ay), fibers["length_um"])
 
 
+@functools.lru_cache(maxsize=64)
+def _bell_factor(kappa_kT: float, tension_pN_per_um: float, bell_distance_nm: float) -> float:
+    """exp((F − F₀)·x_β/kT) for the tube force F = 2π√(2κσ), F₀ at the default membrane."""
+    from ..membrane import KT_PN_UM, tube_force_pN
+    from ..parameters.biology import MembraneParams
+
+    ref = MembraneParams()
+    force = tube_force_pN(kappa_kT=kappa_kT, tension_pN_per_um=tension_pN_per_um)
+    f0 = tube_force_pN(kappa_kT=ref.kappa_kT, tension_pN_per_um=ref.tension_pN_per_um)
+    return float(np.exp((force - f0) * bell_distance_nm * 1e-3 / KT_PN_UM))
+
+
 def rupture_rate_per_min(length_um, age_min, scenario):
     """Rupture rate of an RF: per length, rising with the membrane's age and the tube force.
 
@@ -253,14 +267,8 @@ def rupture_rate_per_min(length_um, age_min, scenario):
     >>> bool(rupture_rate_per_min(30.0, 60.0, tense) > rupture_rate_per_min(30.0, 60.0, s))
     True
     """
-    from ..membrane import KT_PN_UM, tube_force_pN
-    from ..parameters.biology import MembraneParams
-
     p, mb = scenario.fibers, scenario.membrane
-    ref = MembraneParams()
-    force = tube_force_pN(kappa_kT=mb.kappa_kT, tension_pN_per_um=mb.tension_pN_per_um)
-    f0 = tube_force_pN(kappa_kT=ref.kappa_kT, tension_pN_per_um=ref.tension_pN_per_um)
-    bell = np.exp((force - f0) * p.bell_distance_nm * 1e-3 / KT_PN_UM)
+    bell = _bell_factor(mb.kappa_kT, mb.tension_pN_per_um, p.bell_distance_nm)
     tspan = tetraspanin_level(scenario) ** p.tspan4_stabilization
     age = np.maximum(np.asarray(age_min, float), 0.0)
     length = np.maximum(np.asarray(length_um, float), 0.0)

@@ -14,8 +14,8 @@ import numpy as np
 from ..parameters import EcmParams, MoleculeLevels
 from .kinetics import hill_norm
 
-__all__ = ["ecm_ligand", "specific_adhesion", "rock1_response", "reference_scenario", "site_pairing",
-           "site_pairs", "adhesion_pairs", "SITE_INTEGRIN", "motility_factors",
+__all__ = ["ecm_ligand", "specific_adhesion", "rock1_response", "reference_scenario",
+           "site_pairing", "site_pairs", "adhesion_pairs", "SITE_INTEGRIN", "motility_factors",
            "init_cells_arrays", "step_motility", "rear_points"]
 
 #: Integrin–ECM pairs that anchor a migrasome site (Wu 2017 J Cell Biol: α5–fibronectin,
@@ -250,7 +250,7 @@ def motility_factors(scenario) -> tuple[float, float]:
     >>> from migrasome.scenario import Scenario
     >>> speed, persistence = motility_factors(Scenario())
     >>> round(speed, 3), persistence
-    (0.582, 1.0)
+    (0.507, 1.0)
     """
     m = scenario.molecules
     p = scenario.cells
