@@ -159,6 +159,8 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
         mf["attached"] = pd.Series(dtype="bool")
         mf["under_cell"] = pd.Series(dtype="bool")
         mf["site_type"] = pd.Series(dtype="object")
+    if metadata.get("z_mode") == "3d" and "z_um" not in mf.columns:  # none found in 3-D
+        mf["z_um"] = pd.Series(np.nan, index=mf.index, dtype="float64")
     mf = mf.sort_values(["migrasome_id", "frame"], kind="stable").reset_index(drop=True)
     # a faint fibre missed in one frame between two frames that show it attached: attached
     ga = mf.groupby("migrasome_id")["attached"]
@@ -180,7 +182,9 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
         if c not in mf.columns:
             mf[c] = v
     mf["under_cell"] = mf["under_cell"].astype(bool)
-    migrasome_frames = mf[["migrasome_id", "frame", "t_min", "x_um", "y_um", "diameter_um",
+    in_3d = "z_um" in mf.columns  # measured in z-stacks: each migrasome's centre height
+    migrasome_frames = mf[["migrasome_id", "frame", "t_min", "x_um", "y_um"]
+                          + ["z_um"] * in_3d + ["diameter_um",
                            "attached", "cell_id", "fiber_id", "snr", "roundness",
                            "under_cell", "probability"]].copy()
     # a 3-sighting running median tames single-frame size errors in the growth read-outs
@@ -218,6 +222,8 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
         "t_breakdown_min": t_bd.to_numpy(float), "max_diameter_um": dmax.to_numpy(float),
         "n_frames": g.size().to_numpy(np.int64),
         "under_cell": g["under_cell"].mean().to_numpy(float) > 0.5})
+    if in_3d:
+        migrasomes.insert(5, "z_um", g["z_um"].median().to_numpy(float))
     meta = dict(metadata)
     meta["n_frames"] = n_frames
     meta["noise_sigma"] = [float(d["noise"]) for d in per_frame]
