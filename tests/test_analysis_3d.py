@@ -57,3 +57,103 @@ def shell_stack(*, seed=0, shape_um=(16.0, 24.0), fine_um=0.05):
 @pytest.fixture(scope="module")
 def stack():
     return shell_stack()
+
+
+def _errors(res, zc):
+    mig = res.migrasomes.sort_values("x_um").reset_index(drop=True)
+    assert len(mig) == len(DIAMETERS), mig
+    np.testing.assert_allclose(mig["x_um"], X_UM, atol=0.1)
+    d_err = mig["max_diameter_um"].to_numpy() / np.asarray(DIAMETERS) - 1
+    z_err = mig["z_um"].to_numpy() - zc if "z_um" in mig else None
+    return d_err, z_err
+
+
+def test_3d_diameters_and_heights_from_the_stack(stack):
+    """Shells of 1.0–2.5 µm on a fibre, 11 planes 0.4 µm apart, σ_xy 0.077 / σ_z 0.26 µm.
+
+    Measured (this seed): in 3-D every diameter within 0.1 % of truth and every height
+    within 0.01 µm; the same stack's maximum projection analysed in 2-D (``--z mip``)
+    overestimates the diameters by 2.6–4.5 % and gives no height.
+    """
+    st, zc = stack
+    res = analyze_movie(st[None, None], pixel_size_um=PX, z_step_um=DZ)
+    d_err, z_err = _errors(res, zc)
+    assert np.abs(d_err).max() < 0.05, d_err          # the brief allows 15 %
+    assert np.abs(z_err).max() < DZ / 4, z_err        # and one z step
+    assert "z_um" in res.migrasome_frames.columns
+    assert res.metadata["z_mode"] == "3d" and res.metadata["z_step_um"] == DZ
+    assert res.metadata["axial_psf_sigma_um"] == pytest.approx(SIGMA_Z)
+    mip = analyze_movie(st.max(axis=0)[None], pixel_size_um=PX)
+    d_mip, _ = _errors(mip, zc)
+    assert "z_um" not in mip.migrasomes.columns
+    # the projection's sizes are worse than the stack's, for each migrasome
+    assert (np.abs(d_mip) > np.abs(d_err)).all(), (d_mip, d_err)
+
+
+def test_3d_a_shell_higher_up_and_a_wrong_axial_psf():
+    """The height follows the shell; a σ_z twice too large costs size accuracy."""
+    z, y, x = np.mgrid[0:15, 0:48, 0:48]
+    for zc in (1.5, 3.1):
+        dist = np.sqrt(((z + 0.5) * 0.3 - zc) ** 2 + ((y - 24.3) ** 2 + (x - 23.6) ** 2)
+                       * PX ** 2)
+        st = 50 + 200 * np.exp(-(dist - 0.9) ** 2 / (2 * 0.1 ** 2))
+        fit = fit_shells_3d(st, np.array([24.3]), np.array([23.6]), pixel_size_um=PX,
+                            z_step_um=0.3, psf_sigma_um=0.1, axial_sigma_um=0.1)
+        assert fit["z_um"][0] == pytest.approx(zc, abs=0.05)
+        assert fit["diameter_um"][0] == pytest.approx(1.8, rel=0.05)
+        assert fit["local_background"][0] == pytest.approx(50, abs=5)
+        wrong = fit_shells_3d(st, np.array([24.3]), np.array([23.6]), pixel_size_um=PX,
+                              z_step_um=0.3, psf_sigma_um=0.1, axial_sigma_um=0.2)
+        assert wrong["rss"][0] > 2 * fit["rss"][0]
+
+
+def test_3d_bad_input():
+    st = np.zeros((2, 1, 5, 32, 32), np.float32)
+    with pytest.raises(ValueError, match="z_step_um"):
+        analyze_movie(st, pixel_size_um=PX)
+    with pytest.raises(ValueError, match="3-D"):
+        fit_shells_3d(st[0, 0, 0], np.array([1.0]), np.array([1.0]), pixel_size_um=PX,
+                      z_step_um=DZ, psf_sigma_um=0.1, axial_sigma_um=0.2)
+    with pytest.raises(ValueError, match="z_step_um"):
+        fit_shells_3d(st[0, 0], np.array([1.0]), np.array([1.0]), pixel_size_um=PX,
+                      z_step_um=0.0, psf_sigma_um=0.1, axial_sigma_um=0.2)
+
+
+def test_cli_analyze_z_3d(stack, tmp_path):
+    """`migrasome analyze stack.ome.tif --z 3d --out res` on an OME-TIFF z-stack."""
+    pytest.importorskip("bioio")
+    tifffile = pytest.importorskip("tifffile")
+    from typer.testing import CliRunner
+
+    from migrasome.cli import app
+    from migrasome.results import load_results
+
+    st, zc = stack
+    p = tmp_path / "stack.ome.tif"
+    md = {"axes": "TCZYX", "PhysicalSizeX": PX, "PhysicalSizeY": PX, "PhysicalSizeZ": DZ,
+          "PhysicalSizeXUnit": "µm", "PhysicalSizeYUnit": "µm", "PhysicalSizeZUnit": "µm",
+          "Channel": {"Name": ["TSPAN4-GFP"]}}
+    tifffile.imwrite(p, st[None, None], ome=True, photometric="minisblack", metadata=md)
+    runner = CliRunner()
+    out = tmp_path / "res"
+    r = runner.invoke(app, ["analyze", str(p), "--z", "3d", "--out", str(out), "--quiet"])
+    assert r.exit_code == 0, r.output
+    res = load_results(out)
+    d_err, z_err = _errors(res, zc)
+    assert np.abs(d_err).max() < 0.05 and np.abs(z_err).max() < DZ / 4
+    assert res.metadata["z_mode"] == "3d"
+    import pandas as pd
+
+    assert "z_um" in pd.read_csv(out / "migrasome_frames.csv").columns
+    # without a z step in the file, the error names the flag, which supplies it
+    q = tmp_path / "noz.ome.tif"
+    tifffile.imwrite(q, st[None, None], ome=True, photometric="minisblack",
+                     metadata={k: v for k, v in md.items() if "SizeZ" not in k})
+    r = runner.invoke(app, ["analyze", str(q), "--z", "3d", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "--z-step-um" in r.output, r.output
+    assert not (tmp_path / "o").exists()
+    from migrasome.formats import analysis_input, open_movie
+
+    mov = open_movie(q, z="3d", z_step_um=DZ)
+    assert analysis_input(mov)[0].z_step_um == DZ
+    assert mov.metadata["calibration_sources"]["z_step_um"] == "given"
