@@ -218,7 +218,7 @@ def _prepare(frame, pixel_size_um, o, cell_frame=None):
     seg, seg_noise = img, noise
     if cell_frame is not None:  # a cell marker: the bodies are segmented on it alone
         seg = as_float(cell_frame)
-        (bg_cell,) = background_estimate(seg, factors=(f_cell,), **bg_kw)
+        bg_cell = background_estimate(seg, factors=(f_cell,), **bg_kw)
         seg_noise = noise_sigma(seg)
     labels = segment_cells(seg, pixel_size_um=pixel_size_um, background=bg_cell,
                            noise=seg_noise, min_area_um2=o.cell_min_area_um2,
