@@ -80,10 +80,14 @@ def test_3d_diameters_and_heights_from_the_stack(stack):
     d_err, z_err = _errors(res, zc)
     assert np.abs(d_err).max() < 0.05, d_err          # the brief allows 15 %
     assert np.abs(z_err).max() < DZ / 4, z_err        # and one z step
-    assert "z_um" in res.migrasome_frames.columns
+    mf = res.migrasome_frames
+    assert "z_um" in mf.columns and list(mf.columns).index("z_um") == 5
+    # the projection's own size is kept beside the stack's
+    mip = analyze_movie(st.max(axis=0)[None], pixel_size_um=PX)
+    np.testing.assert_allclose(np.sort(mf["diameter_projection_um"]),
+                               np.sort(mip.migrasome_frames["diameter_um"]), rtol=1e-6)
     assert res.metadata["z_mode"] == "3d" and res.metadata["z_step_um"] == DZ
     assert res.metadata["axial_psf_sigma_um"] == pytest.approx(SIGMA_Z)
-    mip = analyze_movie(st.max(axis=0)[None], pixel_size_um=PX)
     d_mip, _ = _errors(mip, zc)
     assert "z_um" not in mip.migrasomes.columns
     # the projection's sizes are worse than the stack's, for each migrasome

@@ -314,8 +314,9 @@ def _stacks_of(movie: Any, *, channel, z_step_um):
     """(stack of frame t, or None; z step; the movie as ``frames_of`` takes it)."""
     if isinstance(movie, np.ndarray) and movie.ndim == 5:  # (T, C, Z, Y, X)
         if z_step_um is None:
-            raise ValueError("a (T, C, Z, Y, X) array is a z-stack movie: pass z_step_um "
-                             "(the plane spacing, µm)")
+            raise ValueError("a movie must be 3-D (T, Y, X), 4-D (T, C, Y, X), or 5-D "
+                             "(T, C, Z, Y, X) with z_step_um (the plane spacing, µm); got "
+                             f"shape {movie.shape} without z_step_um")
         c = 0 if channel is None else int(channel)
         if not 0 <= c < movie.shape[1]:
             raise ValueError(f"channel={channel!r}: the movie has {movie.shape[1]} "

@@ -187,6 +187,8 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
                           + ["z_um"] * in_3d + ["diameter_um",
                            "attached", "cell_id", "fiber_id", "snr", "roundness",
                            "under_cell", "probability"]].copy()
+    if "diameter_projection_um" in mf.columns:  # 3-D: the projection's 2-D size, for checks
+        migrasome_frames["diameter_projection_um"] = mf["diameter_projection_um"].to_numpy()
     # a 3-sighting running median tames single-frame size errors in the growth read-outs
     smooth = mf.groupby("migrasome_id")["diameter_um"].transform(
         lambda s: s.rolling(3, center=True, min_periods=1).median())
