@@ -17,7 +17,8 @@ SIGMA_XY = psf_sigma_um(510.0, 1.4, "widefield")      # what the analysis assume
 SIGMA_Z = stack_axial_sigma_um(510.0, 1.4, "widefield")
 
 
-def shell_stack(*, seed=0, shape_um=(16.0, 24.0), fine_um=0.05):
+def shell_stack(*, seed=0, shape_um=(16.0, 24.0), fine_um=0.05, dz=DZ, nz=NZ, peak=300.0,
+                sigma_z=SIGMA_Z):
     """Hollow shells on a flat fibre, voxelised finely, blurred by an anisotropic Gaussian
     PSF, integrated over the camera pixels and sampled at the planes ``(k + ½)·DZ``.
 
@@ -25,7 +26,7 @@ def shell_stack(*, seed=0, shape_um=(16.0, 24.0), fine_um=0.05):
     """
     f = int(round(PX / fine_um))
     ny, nx = int(shape_um[0] / fine_um), int(shape_um[1] / fine_um)
-    nzf = int(round(NZ * DZ / fine_um))
+    nzf = int(round(nz * dz / fine_um))
     z = np.arange(nzf) * fine_um
     y = (np.arange(ny) + 0.5) * fine_um
     x = (np.arange(nx) + 0.5) * fine_um
@@ -45,11 +46,11 @@ def shell_stack(*, seed=0, shape_um=(16.0, 24.0), fine_um=0.05):
     kz = int(round(SUBSTRATE_UM / fine_um))
     ky = int(Y_UM / fine_um)
     vol[kz, ky, int(0.5 / fine_um):int((shape_um[1] - 0.5) / fine_um)] += 1.0  # the RF
-    vol = ndi.gaussian_filter(vol, (SIGMA_Z / fine_um, SIGMA_XY / fine_um,
+    vol = ndi.gaussian_filter(vol, (sigma_z / fine_um, SIGMA_XY / fine_um,
                                     SIGMA_XY / fine_um), truncate=3.5)
-    planes = np.round(((np.arange(NZ) + 0.5) * DZ) / fine_um).astype(int)
-    vol = vol[planes].reshape(NZ, ny // f, f, nx // f, f).mean(axis=(2, 4))
-    vol = 100.0 + vol * (300.0 / vol.max())
+    planes = np.round(((np.arange(nz) + 0.5) * dz) / fine_um).astype(int)
+    vol = vol[planes].reshape(nz, ny // f, f, nx // f, f).mean(axis=(2, 4))
+    vol = 100.0 + vol * (peak / vol.max())
     rng = np.random.default_rng(seed)
     return rng.poisson(vol).astype(np.uint16), np.asarray(zc)
 
@@ -92,6 +93,18 @@ def test_3d_diameters_and_heights_from_the_stack(stack):
     assert "z_um" not in mip.migrasomes.columns
     # the projection's sizes are worse than the stack's, for each migrasome
     assert (np.abs(d_mip) > np.abs(d_err)).all(), (d_mip, d_err)
+
+
+@pytest.mark.parametrize("kw", [dict(dz=0.5, nz=9), dict(peak=60.0),
+                                dict(sigma_z=1.3 * SIGMA_Z), dict(sigma_z=0.8 * SIGMA_Z)],
+                         ids=["z-step-0.5", "snr-6", "psf-z-30%-wider", "psf-z-20%-narrower"])
+def test_3d_coarser_planes_more_noise_other_psf(kw):
+    """Planes 0.5 µm apart; peak SNR ≈ 6; an axial PSF 30 % wider or 20 % narrower than the
+    analysis assumes. Measured: diameters within 0.5 %, heights within 0.01 µm, in each."""
+    st, zc = shell_stack(seed=1, **kw)
+    res = analyze_movie(st[None, None], pixel_size_um=PX, z_step_um=kw.get("dz", DZ))
+    d_err, z_err = _errors(res, zc)
+    assert np.abs(d_err).max() < 0.05 and np.abs(z_err).max() < kw.get("dz", DZ) / 4
 
 
 def test_3d_a_shell_higher_up_and_a_wrong_axial_psf():
@@ -161,3 +174,18 @@ def test_cli_analyze_z_3d(stack, tmp_path):
     mov = open_movie(q, z="3d", z_step_um=DZ)
     assert analysis_input(mov)[0].z_step_um == DZ
     assert mov.metadata["calibration_sources"]["z_step_um"] == "given"
+
+
+if __name__ == "__main__":  # the figures quoted in docs/formats.md: 3-D against projection
+    cases = {"dz 0.4 µm, 11 planes": {}, "dz 0.3 µm, 15 planes": dict(dz=0.3, nz=15),
+             "dz 0.5 µm, 9 planes": dict(dz=0.5, nz=9), "peak SNR 6": dict(peak=60.0),
+             "σz 1.3× assumed": dict(sigma_z=1.3 * SIGMA_Z),
+             "σz 0.8× assumed": dict(sigma_z=0.8 * SIGMA_Z)}
+    for name, kw in cases.items():
+        st, zc = shell_stack(**kw)
+        r3 = analyze_movie(st[None, None], pixel_size_um=PX, z_step_um=kw.get("dz", DZ))
+        d3, z3 = _errors(r3, zc)
+        d2, _ = _errors(analyze_movie(st.max(axis=0)[None], pixel_size_um=PX), zc)
+        print(f"{name:22s} 3d: diameter error {100 * np.abs(d3).max():4.1f} % max, height "
+              f"error {np.abs(z3).max():.3f} µm max | mip: diameter error "
+              f"{100 * d2.min():+.1f} … {100 * d2.max():+.1f} %")

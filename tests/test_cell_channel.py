@@ -143,3 +143,14 @@ def test_cli_cell_channel_by_name(frame, tmp_path):
     r = runner.invoke(app, ["analyze", str(p), "--channel", "TSPAN4", "--cell-channel",
                             "DAPI", "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and "DAPI" in r.output and "CellMask" in r.output
+
+
+if __name__ == "__main__":  # the figures quoted in docs/formats.md
+    tspan, marker, truth = two_channel_frame()
+    movie = np.stack([tspan, marker])[None]
+    for name, kw in (("TSPAN4 alone", {}), ("--cell-channel", dict(cell_channel=1))):
+        res = analyze_movie(movie, pixel_size_um=PX, channel=0, **kw)
+        got = _cell_of_each(res, truth)
+        print(f"{name:15s} cells found {len(res.cells)} of 2; migrasomes given their own "
+              f"cell {int((got == truth['cell'].to_numpy()).sum())} of {len(truth)}, no "
+              f"cell {int((got < 0).sum())}")
