@@ -137,7 +137,8 @@ def test_3d_bad_input():
 
 
 def test_cli_analyze_z_3d(stack, tmp_path):
-    """`migrasome analyze stack.ome.tif --z 3d --out res` on an OME-TIFF z-stack."""
+    """`migrasome analyze stack.ome.tif --z 3d --out res` on an OME-TIFF z-stack: two time
+    points, the membrane label the second of two channels."""
     pytest.importorskip("bioio")
     tifffile = pytest.importorskip("tifffile")
     from typer.testing import CliRunner
@@ -149,22 +150,27 @@ def test_cli_analyze_z_3d(stack, tmp_path):
     p = tmp_path / "stack.ome.tif"
     md = {"axes": "TCZYX", "PhysicalSizeX": PX, "PhysicalSizeY": PX, "PhysicalSizeZ": DZ,
           "PhysicalSizeXUnit": "µm", "PhysicalSizeYUnit": "µm", "PhysicalSizeZUnit": "µm",
-          "Channel": {"Name": ["TSPAN4-GFP"]}}
-    tifffile.imwrite(p, st[None, None], ome=True, photometric="minisblack", metadata=md)
+          "TimeIncrement": 60.0, "TimeIncrementUnit": "s",
+          "Channel": {"Name": ["brightfield", "TSPAN4-GFP"]}}
+    flat = np.full_like(st, 500)
+    data = np.stack([np.stack([flat, st])] * 2)
+    tifffile.imwrite(p, data, ome=True, photometric="minisblack", metadata=md)
     runner = CliRunner()
     out = tmp_path / "res"
-    r = runner.invoke(app, ["analyze", str(p), "--z", "3d", "--out", str(out), "--quiet"])
+    r = runner.invoke(app, ["analyze", str(p), "--z", "3d", "--channel", "TSPAN4", "--out",
+                            str(out), "--quiet"])
     assert r.exit_code == 0, r.output
     res = load_results(out)
     d_err, z_err = _errors(res, zc)
     assert np.abs(d_err).max() < 0.05 and np.abs(z_err).max() < DZ / 4
-    assert res.metadata["z_mode"] == "3d"
+    assert (res.migrasomes["n_frames"] == 2).all()      # each seen, and linked, twice
+    assert res.metadata["z_mode"] == "3d" and res.metadata["channel_index"] == 1
     import pandas as pd
 
     assert "z_um" in pd.read_csv(out / "migrasome_frames.csv").columns
     # without a z step in the file, the error names the flag, which supplies it
     q = tmp_path / "noz.ome.tif"
-    tifffile.imwrite(q, st[None, None], ome=True, photometric="minisblack",
+    tifffile.imwrite(q, data, ome=True, photometric="minisblack",
                      metadata={k: v for k, v in md.items() if "SizeZ" not in k})
     r = runner.invoke(app, ["analyze", str(q), "--z", "3d", "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and "--z-step-um" in r.output, r.output
