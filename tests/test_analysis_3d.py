@@ -108,9 +108,10 @@ def test_3d_coarser_planes_more_noise_other_psf(kw):
 
 
 def test_3d_a_shell_higher_up_and_a_wrong_axial_psf():
-    """The height follows the shell; a σ_z twice too large costs size accuracy."""
-    z, y, x = np.mgrid[0:15, 0:48, 0:48]
-    for zc in (1.5, 3.1):
+    """The height follows the shell, also in a stack taller than the fit's window (30
+    planes, 9 µm); a σ_z twice too large fits worse."""
+    z, y, x = np.mgrid[0:30, 0:48, 0:48]
+    for zc in (1.5, 3.1, 7.7):
         dist = np.sqrt(((z + 0.5) * 0.3 - zc) ** 2 + ((y - 24.3) ** 2 + (x - 23.6) ** 2)
                        * PX ** 2)
         st = 50 + 200 * np.exp(-(dist - 0.9) ** 2 / (2 * 0.1 ** 2))
@@ -184,7 +185,8 @@ def test_cli_analyze_z_3d(stack, tmp_path):
 
 if __name__ == "__main__":  # the figures quoted in docs/formats.md: 3-D against projection
     cases = {"dz 0.4 µm, 11 planes": {}, "dz 0.3 µm, 15 planes": dict(dz=0.3, nz=15),
-             "dz 0.5 µm, 9 planes": dict(dz=0.5, nz=9), "peak SNR 6": dict(peak=60.0),
+             "dz 0.5 µm, 9 planes": dict(dz=0.5, nz=9), "dz 0.1 µm, 44 planes":
+             dict(dz=0.1, nz=44), "peak SNR 6": dict(peak=60.0),
              "σz 1.3× assumed": dict(sigma_z=1.3 * SIGMA_Z),
              "σz 0.8× assumed": dict(sigma_z=0.8 * SIGMA_Z)}
     for name, kw in cases.items():

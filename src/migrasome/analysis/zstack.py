@@ -90,10 +90,12 @@ def shell_stack_templates(sigma_px: float, sigma_z_um: float, radii_um: tuple,
         r[None, None, :] * rho[:, :, None] / s2)                  # (nR, nb, nr)
     dz = (np.asarray(z_planes_um, float)[None, :, None]
           - np.asarray(z0_um, float)[:, None, None])              # (nz0, nk, 1)
-    ax = np.exp(-((dz[None] - h[:, None, None, :]) ** 2) / (2 * float(sigma_z_um) ** 2))
-    T = np.einsum("aqkb,abr->aqkr", ax, lat, optimize=True)
-    T /= np.maximum(T.max(axis=(2, 3), keepdims=True), 1e-30)
-    return T.astype(np.float32)
+    T = np.empty((R.shape[0], dz.shape[0], dz.shape[1], r.size), np.float32)
+    for a in range(R.shape[0]):  # one radius at a time: fine z-steps make big stacks
+        ax = np.exp(-((dz - h[a][None, None, :]) ** 2) / (2 * float(sigma_z_um) ** 2))
+        Ta = (ax.reshape(-1, ax.shape[-1]) @ lat[a]).reshape(T.shape[1:])
+        T[a] = Ta / np.maximum(Ta.max(axis=(1, 2), keepdims=True), 1e-30)
+    return T
 
 
 def _parabola(y0, y1, y2):
@@ -178,20 +180,21 @@ def fit_shells_3d(stack: np.ndarray, rows: np.ndarray, cols: np.ndarray, *,
         k0 = np.clip(np.rint(zc - (n_win - 1) / 2).astype(int), 0, n_z - n_win)
     win = P[np.arange(rows.size)[:, None], k0[:, None] + np.arange(n_win)[None, :]]
     planes = tuple(np.round((np.arange(n_win) + 0.5) * dz, 5))
-    step_z = min(0.05, dz / 4)
+    step_z = min(0.05, max(dz / 4, 0.04))  # the parabola refines below the grid
     z0 = tuple(np.round(np.arange(0.0, n_win * dz + 1e-9, step_z), 5))
     T = shell_stack_templates(round(sig, 4), round(float(axial_sigma_um), 4), tuple(radii),
                               z0, planes, tuple(r), round(px, 6))
     nR, nq = T.shape[:2]
-    Tm = T.reshape(nR * nq, -1).astype(np.float64)
+    Tm = T.reshape(nR * nq, -1)                                   # float32, not copied
     w = np.broadcast_to(r + 0.5, (n_win, r.size)).ravel()
     w = w / w.sum()
     Pm = win.reshape(rows.size, -1).astype(np.float64)
-    Tc = Tm - (Tm @ w)[:, None]
+    tmean = Tm @ w.astype(np.float32)
+    Tc = Tm - tmean[:, None]
     pmean = Pm @ w
     Pc = Pm - pmean[:, None]
-    varT = np.maximum((Tc**2) @ w, 1e-30)
-    cov = (Pc * w) @ Tc.T                                         # (n, nR·nq)
+    varT = np.maximum((Tc * Tc) @ w.astype(np.float32), 1e-30).astype(np.float64)
+    cov = ((Pc * w).astype(np.float32) @ Tc.T).astype(np.float64)  # (n, nR·nq)
     a = cov / varT
     rss = ((Pc**2) @ w)[:, None] - cov**2 / varT
     rss = np.where(a > 0, rss, np.inf).reshape(rows.size, nR, nq)
@@ -206,6 +209,6 @@ def fit_shells_3d(stack: np.ndarray, rows: np.ndarray, cols: np.ndarray, *,
     R_um = radii[kR] + offR * step_r
     z_um = (k0 * dz) + np.asarray(z0)[kq] + offq * step_z
     amp = a.reshape(rows.size, nR, nq)[i, kR, kq]
-    bg = pmean - amp * (Tm[best] @ w)
+    bg = pmean - amp * tmean[best]
     return pd.DataFrame({"diameter_um": 2 * R_um, "z_um": z_um, "amplitude": amp,
                          "local_background": bg, "rss": rss[i, kR, kq]})
