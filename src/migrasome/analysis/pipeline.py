@@ -73,6 +73,16 @@ class Options:
         A swelling never seen on an RF nor over a cell body in the whole movie is reported
         only if it reaches this size (smaller, it is taken for a punctum: a vesicle or
         debris); 0 reports them all.
+    onset_diameter_um : float
+        Growth onset: the diameter a swelling grows from (about an RF's width); its growth
+        seen from the first sighting to full size is extrapolated back to this size (a
+        swelling becomes visible only at about 0.5 µm).  0: the first sighting.
+    full_size_fraction : float
+        Full size: the first time the membrane area (∝ d², from the 3-sighting running
+        median diameter) reaches this fraction of its largest.
+    breakdown_after_frames : float
+        Breakdown: this many frames after the last sighting (it happened between that
+        sighting and the next frame; ½ is the middle of that interval).
     axial_psf_sigma_um : float or None
         z-stacks analysed in 3-D: axial σ of the PSF, instead of the one computed from the
         optics (:func:`.zstack.stack_axial_sigma_um`).
@@ -106,6 +116,9 @@ class Options:
     min_probability: float = 0.5
     free_min_diameter_um: float = 0.8
     axial_psf_sigma_um: float | None = None
+    onset_diameter_um: float = 0.3
+    full_size_fraction: float = 0.81
+    breakdown_after_frames: float = 0.5
 
     @classmethod
     def from_kwargs(cls, **kw: Any) -> Options:
