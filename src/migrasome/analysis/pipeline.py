@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import MigrasomeWarning
 from ..results import Results
 from .assign import assign_frame
-from .cells import cell_properties, segment_cells
+from .cells import CellDepth, cell_properties, segment_cells
 from .detect import detect_migrasomes
 from .fibers import fiber_graph, fiber_mask
 from .frames import frames_of
@@ -236,18 +236,16 @@ def _prepare(frame, pixel_size_um, o, cell_frame=None):
     labels = segment_cells(seg, pixel_size_um=pixel_size_um, background=bg_cell,
                            noise=seg_noise, min_area_um2=o.cell_min_area_um2,
                            opening_um=o.cell_opening_um, grid_um=o.cell_grid_um)
-    depth = None
+    depth: Any = None
     if o.classifier:
-        from scipy import ndimage as ndi
-
         inside = labels > 0
-        if inside.any():
-            # on a 2× grid: the feature needs ~0.3 µm, not a pixel
-            g = 2 if pixel_size_um < 0.15 else 1
-            sub = inside[::g, ::g]
-            d = (ndi.distance_transform_edt(sub) - ndi.distance_transform_edt(~sub)) * (
-                g * pixel_size_um)
-            depth = np.repeat(np.repeat(d, g, 0), g, 1)[: img.shape[0], : img.shape[1]]
+        # on a 2× grid: the feature needs ~0.3 µm, not a pixel
+        g = 2 if pixel_size_um < 0.15 else 1
+        sub = inside[::g, ::g]
+        if sub.any() and not sub.all():
+            depth = CellDepth(inside, pixel_size_um=pixel_size_um, stride=g)
+        elif sub.all():  # one body fills the frame: no edge to measure from
+            depth = np.full(img.shape, 5.0, np.float32)
         else:
             depth = np.full(img.shape, -10.0, np.float32)
     return img, noise, labels, bg_fib, depth
