@@ -83,6 +83,10 @@ class Options:
     breakdown_after_frames : float
         Breakdown: this many frames after the last sighting (it happened between that
         sighting and the next frame; ½ is the middle of that interval).
+    release_min_sightings : int
+        Release: off every RF that reaches a cell from some sighting to the last one, in at
+        least this many sightings (one frame off at the end is more often a faint RF missed
+        than a release).
     axial_psf_sigma_um : float or None
         z-stacks analysed in 3-D: axial σ of the PSF, instead of the one computed from the
         optics (:func:`.zstack.stack_axial_sigma_um`).
@@ -119,6 +123,7 @@ class Options:
     onset_diameter_um: float = 0.3
     full_size_fraction: float = 0.81
     breakdown_after_frames: float = 0.5
+    release_min_sightings: int = 2
 
     @classmethod
     def from_kwargs(cls, **kw: Any) -> Options:

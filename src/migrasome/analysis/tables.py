@@ -231,6 +231,13 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
     t_full = mf.loc[reached].groupby("migrasome_id")["t_min"].first()
     att = mf["attached"].to_numpy(bool)
     t_rel = _sustained_from(mf, "migrasome_id", ~att).where(g["attached"].any())
+    # off its fibre in the last sighting or two only: a faint RF missed, not yet a release
+    k_rel = int(getattr(o, "release_min_sightings", 1))
+    if k_rel > 1 and len(mf):
+        n_off = (mf["t_min"].to_numpy() >= mf["migrasome_id"].map(t_rel).to_numpy()).astype(
+            int)
+        n_off = pd.Series(n_off).groupby(mf["migrasome_id"].to_numpy()).sum()
+        t_rel = t_rel.where(n_off.reindex(t_rel.index).to_numpy() >= k_rel)
     # it broke down between its last sighting and the next frame: the middle of that
     # interval is the unbiased guess
     t_bd = (t_last + bd_after * dt).where(t_last < t_end - 1e-9)

@@ -309,7 +309,8 @@ def sample_scene(fam: Family, *, width_um: float, height_um: float, n_frames: in
                                    _point_along(f.points, 0)[2])
             deb.loc[kd, ["x_um", "y_um"]] = p
     if fam.breakdown_prob > 0 and len(mig):  # drawn last: the rest of the scene is unchanged
-        life = np.maximum(rng.uniform(*fam.lifetime_frames, len(mig)),
+        lo, hi = fam.lifetime_frames
+        life = np.maximum(rng.uniform(lo, hi, len(mig)),
                           mig["growth_frames"].to_numpy() + 1.0)
         mig["t_breakdown"] = np.where(rng.random(len(mig)) < fam.breakdown_prob,
                                       mig["t_onset"].to_numpy() + life, np.inf)
