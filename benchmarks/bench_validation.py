@@ -14,10 +14,17 @@ matched sightings carry one track id.  trackpy (locate + link) and ``skimage.fea
 blob_log`` run on the same movies in the same run, their thresholds and a diameter scale
 tuned for best F1 on one movie of each *training* family (on the truth).
 
+Per family too, the read-outs of ``Results.summary()`` against the truth's (``biology``):
+cells, migrasomes per cell, RF length per cell, released fraction, growth time and lifetime
+(medians, and per migrasome against the track covering most of its sightings).
+
 Run: ``python benchmarks/bench_validation.py [--movies 3] [--size 384] [--frames 4]``;
 ``--quick`` for a short look; ``--frames 12`` to see growth times (onset to full size, both
-within the movie; the generator's migrasomes grow over 2–8 frames and never break down, so
-lifetimes are not measured here).  Figures for every SNR the family draws (all ≥ 5).
+within the movie; the generator's migrasomes grow over 2–8 frames) and ``--breakdown 0.5``
+for lifetimes (each family's migrasomes then break down with that chance; the declared
+families never do); ``--readouts-only`` runs the pipeline alone; ``--families`` picks some.
+Figures for every SNR the family draws (all ≥ 5).  E.g. the read-outs:
+``--readouts-only --movies 2 --frames 12 --size 320 --breakdown 0.5``.
 """
 
 from __future__ import annotations
