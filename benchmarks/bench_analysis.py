@@ -18,6 +18,8 @@ intensity units, so each SNR gets its own.  The pipeline runs with its defaults.
 linking), not rendering.
 
 Run: ``python benchmarks/bench_analysis.py [--size 1024] [--frames 5] [--snr 3 5 10]``.
+``--processes N`` also times both as whole processes (imports, reading the movie from a
+TIFF file, model loading included; N runs each, alternating), as a user would run them.
 """
 
 from __future__ import annotations
@@ -123,12 +125,71 @@ def _calibrate(movie, run, grid, **fixed):
     return {**fixed, **v, "scale": scale}
 
 
+_OURS = """
+import sys
+from migrasome.analysis import analyze_movie
+r = analyze_movie(sys.argv[1], pixel_size_um=float(sys.argv[2]))
+print(len(r.migrasome_frames))
+"""
+
+_TRACKPY = """
+import sys
+import pandas as pd, tifffile, trackpy as tp
+tp.quiet()
+a = tifffile.imread(sys.argv[1])
+px, diam, minmass = float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+parts = []
+for k in range(len(a)):
+    f = tp.locate(a[k], diam, minmass=minmass, separation=3)
+    f["frame"] = k
+    parts.append(f)
+f = tp.link(pd.concat(parts, ignore_index=True), search_range=1.5 / px, memory=2,
+            adaptive_stop=1.0, adaptive_step=0.9)
+print(len(f))
+"""
+
+
+def time_processes(movie, *, minmass: float, diameter_px: int, repeats: int) -> pd.DataFrame:
+    """Wall and CPU seconds of each method run as a fresh Python process on a TIFF file."""
+    import os
+    import resource
+    import subprocess
+    import sys
+    import tempfile
+
+    import tifffile
+
+    px = movie.pixel_size_um
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "movie.tif")
+        tifffile.imwrite(path, movie.data[:, 0], imagej=True, metadata={"axes": "TYX"})
+        cmds = {"migrasome": [sys.executable, "-c", _OURS, path, str(px)],
+                "trackpy": [sys.executable, "-c", _TRACKPY, path, str(px), str(diameter_px),
+                            str(minmass)]}
+        for _ in range(repeats):
+            for name, cmd in cmds.items():
+                r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                t0 = time.perf_counter()
+                subprocess.run(cmd, check=True, capture_output=True)
+                wall = time.perf_counter() - t0
+                r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+                rows.append({"method": name, "wall_s": wall, "cpu_s": cpu})
+    df = pd.DataFrame(rows).groupby("method").median()
+    df["fps_wall"] = movie.n_frames / df["wall_s"]
+    df["fps_cpu"] = movie.n_frames / df["cpu_s"]
+    return df
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=1024, help="frame side, px")
     ap.add_argument("--frames", type=int, default=5)
     ap.add_argument("--snr", type=float, nargs="+", default=[3.0, 5.0, 10.0])
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--processes", type=int, default=0,
+                    help="also time both as whole processes, this many runs each")
     args = ap.parse_args(argv)
     warnings.filterwarnings("ignore")
     px = 0.15
@@ -137,7 +198,7 @@ def main(argv=None) -> None:
     rows = []
     for snr in args.snr:
         cal = render_movie(scene(args.size, px, 2, 99), pixel_size_um=px, snr=snr, seed=99)
-        analyze_movie(cal)  # warm-up (JIT compilation of skan) outside the timings
+        analyze_movie(cal)  # warm-up (model loading, cached filters) outside the timings
         tp_par = _calibrate(cal, run_trackpy,
                             [{"minmass": m} for m in (100, 200, 400, 800, 1600, 3200, 6400,
                                                       12800)],
@@ -157,6 +218,12 @@ def main(argv=None) -> None:
         runs = [("migrasome", res, el),
                 ("trackpy", *run_trackpy(mv, **tp_par)),
                 ("blob_log", *run_blob_log(mv, **bl_par))]
+        if args.processes:
+            tpp = time_processes(mv, minmass=tp_par["minmass"], diameter_px=diam,
+                                 repeats=args.processes)
+            print(f"SNR {snr:g}, whole processes (median of {args.processes} runs; "
+                  f"{args.size}² px, {args.frames} frames, read from a TIFF):")
+            print(tpp.to_string(float_format=lambda v: f"{v:.2f}"), flush=True)
         for name, r, sec in runs:
             s = compare_results(r, mv.truth)
             rows.append({"snr": snr, "method": name, "f1": s["f1"], "precision": s["precision"],

@@ -14,10 +14,17 @@ matched sightings carry one track id.  trackpy (locate + link) and ``skimage.fea
 blob_log`` run on the same movies in the same run, their thresholds and a diameter scale
 tuned for best F1 on one movie of each *training* family (on the truth).
 
+Per family too, the read-outs of ``Results.summary()`` against the truth's (``biology``):
+cells, migrasomes per cell, RF length per cell, released fraction, growth time and lifetime
+(medians, and per migrasome against the track covering most of its sightings).
+
 Run: ``python benchmarks/bench_validation.py [--movies 3] [--size 384] [--frames 4]``;
 ``--quick`` for a short look; ``--frames 12`` to see growth times (onset to full size, both
-within the movie; the generator's migrasomes grow over 2–8 frames and never break down, so
-lifetimes are not measured here).  Figures for every SNR the family draws (all ≥ 5).
+within the movie; the generator's migrasomes grow over 2–8 frames) and ``--breakdown 0.5``
+for lifetimes (each family's migrasomes then break down with that chance; the declared
+families never do); ``--readouts-only`` runs the pipeline alone; ``--families`` picks some.
+Figures for every SNR the family draws (all ≥ 5).  E.g. the read-outs:
+``--readouts-only --movies 2 --frames 12 --size 320 --breakdown 0.5``.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +40,12 @@ import pandas as pd
 
 from migrasome.analysis import analyze_movie, compare_results, match_frames
 from migrasome.results import Results
-from migrasome.scenes import HELD_OUT, TRAINING, generate_scene, semi_synthetic
+from migrasome.scenes import HELD_OUT, TRAINING, family, generate_scene, semi_synthetic
+
+BIO = ["cells_true", "cells_det", "mig_per_cell_err", "rf_per_cell_true", "rf_per_cell_det",
+       "rf_per_cell_err", "released_frac_true", "released_frac_det", "released_frac_err",
+       "growth_med_true", "growth_med_det", "growth_pair_err", "life_med_true",
+       "life_med_det", "life_pair_err", "one_track"]
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 
@@ -141,6 +154,83 @@ def readouts(det: Results, truth: Results) -> dict:
             "growth_det_min": float(g_d.median()) if len(g_d) else np.nan}
 
 
+def _true_rf_per_cell(truth: Results) -> float:
+    """RF length in view per cell, mean over the second half of the frames (as summarize)."""
+    from migrasome.readouts import steady_frames
+
+    tf = truth.fiber_frames
+    n = int(truth.metadata["n_frames"])
+    steady = steady_frames(pd.Series(range(n)))
+    per = tf.groupby("frame")["length_in_view_um"].sum().reindex(steady, fill_value=0.0)
+    return float(per.mean()) / max(len(truth.cells), 1)
+
+
+def _paired(det: Results, truth: Results) -> pd.DataFrame:
+    """Each true migrasome seen, with the detected track that covers most of its sightings."""
+    dm = det.migrasome_frames.reset_index(drop=True)
+    tm = truth.migrasome_frames.reset_index(drop=True)
+    m = match_frames(dm, tm)
+    if not len(m):
+        return pd.DataFrame({"t": [], "d": []})
+    p = pd.DataFrame({"t": tm["migrasome_id"].to_numpy()[m["i_truth"]],
+                      "d": dm["migrasome_id"].to_numpy()[m["i_detected"]]})
+    return p.groupby("t")["d"].agg(lambda s: s.value_counts().index[0]).reset_index()
+
+
+def _durations(det: Results, truth: Results, start: str, end: str) -> tuple:
+    """Median true and measured ``end − start`` (min) where each is seen in the movie, and
+    the median relative error over the pairs (true migrasome, its track) that have both."""
+    def dur(mig):
+        return (mig[end] - mig[start]).where(mig[start] > 0)
+    tmg = counted(truth)
+    dmg = counted(det)
+    t_end = (truth.metadata["n_frames"] - 1) * truth.metadata["frame_interval_min"]
+    dt_ = dur(tmg).where(tmg[end] <= t_end).set_axis(tmg["migrasome_id"])
+    dd_ = dur(dmg).set_axis(dmg["migrasome_id"])
+    p = _paired(det, truth)
+    a = dt_.reindex(p["t"]).to_numpy(float)
+    b = dd_.reindex(p["d"]).to_numpy(float)
+    ok = np.isfinite(a) & np.isfinite(b) & (a > 0)
+    return (float(dt_.median()) if dt_.notna().any() else np.nan,
+            float(dd_.median()) if dd_.notna().any() else np.nan,
+            float(np.median(np.abs(b[ok] - a[ok]) / a[ok])) if ok.any() else np.nan,
+            int(ok.sum()))
+
+
+def counted(res: Results) -> pd.DataFrame:
+    from migrasome.readouts import counted_migrasomes
+
+    return counted_migrasomes(res)
+
+
+def biology(det: Results, truth: Results) -> dict:
+    """The read-outs a biologist reads (``Results.summary``), measured against the truth.
+
+    Migrasomes per cell, RF length per cell (truth: the length in view) and released
+    fraction as :func:`migrasome.readouts.summarize` gives them; growth time (onset to full
+    size) and lifetime (onset to breakdown): medians over the migrasomes whose both ends
+    fall in the movie, and the median per-migrasome error over true migrasomes paired with
+    the track that covers most of their sightings.
+    """
+    st, sd = truth.summary(), det.summary()
+    rf_t = _true_rf_per_cell(truth)
+    rel = lambda d, t: abs(d - t) / t if t else np.nan
+    g = _durations(det, truth, "t_growth_onset_min", "t_full_size_min")
+    life = _durations(det, truth, "t_growth_onset_min", "t_breakdown_min")
+    return {"cells_true": st["n_cells"], "cells_det": sd["n_cells"],
+            "mig_per_cell_true": st["migrasomes_per_cell"],
+            "mig_per_cell_det": sd["migrasomes_per_cell"],
+            "mig_per_cell_err": rel(sd["migrasomes_per_cell"], st["migrasomes_per_cell"]),
+            "rf_per_cell_true": rf_t, "rf_per_cell_det": sd["rf_length_per_cell_um"],
+            "rf_per_cell_err": rel(sd["rf_length_per_cell_um"], rf_t),
+            "released_frac_true": st["released_fraction"],
+            "released_frac_det": sd["released_fraction"],
+            "released_frac_err": rel(sd["released_fraction"], st["released_fraction"]),
+            "growth_med_true": g[0], "growth_med_det": g[1], "growth_pair_err": g[2],
+            "n_growth_pairs": g[3], "life_med_true": life[0], "life_med_det": life[1],
+            "life_pair_err": life[2], "n_life_pairs": life[3]}
+
+
 def score_family(name, movies, tp_par, bl_par) -> list[dict]:
     rows = []
     for mv in movies:
@@ -151,10 +241,12 @@ def score_family(name, movies, tp_par, bl_par) -> list[dict]:
         r = {"family": name, "method": "migrasome", "snr": mv.metadata["snr"],
              "px_um": mv.pixel_size_um, "modality": mv.metadata["modality"], **s.to_dict(),
              "one_track": one_track(res, mv.truth), **readouts(res, mv.truth),
-             "fps": mv.n_frames / el}
+             **biology(res, mv.truth), "fps": mv.n_frames / el}
         rows.append(r)
         for meth, run, par in (("trackpy", run_trackpy, tp_par), ("blob_log", run_blob_log,
                                                                    bl_par)):
+            if par is None:
+                continue
             out, sec = run(mv, **par)
             s = compare_results(out, mv.truth)
             rows.append({"family": name, "method": meth, "snr": mv.metadata["snr"],
@@ -232,26 +324,37 @@ def main(argv=None) -> None:
     ap.add_argument("--frames", type=int, default=4)
     ap.add_argument("--seed", type=int, default=1000, help="first seed (training used 0…)")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--breakdown", type=float, default=0.0,
+                    help="each family's migrasomes break down with this chance (lifetimes)")
+    ap.add_argument("--families", nargs="+", default=None, help="only these families")
+    ap.add_argument("--readouts-only", action="store_true",
+                    help="the pipeline alone (no trackpy, blob_log, real images)")
     a = ap.parse_args(argv)
     if a.quick:
         a.movies, a.frames = 1, 3
     warnings.filterwarnings("ignore")
     t_start = time.perf_counter()
-    cal = [generate_scene(f, size_px=a.size, n_frames=2, seed=a.seed - 1) for f in TRAINING]
-    tp_par = _tune(cal, lambda m, **k: run_trackpy(m, link=False, **k),
-                   [{"minmass": v} for v in (50, 100, 200, 400, 800, 1600, 3200)])
-    bl_par = _tune(cal, run_blob_log, [{"threshold": v} for v in (0.02, 0.04, 0.06, 0.1, 0.15,
-                                                                   0.2, 0.3)])
-    print(f"trackpy tuned: {tp_par}; blob_log tuned: {bl_par}", flush=True)
+    tp_par = bl_par = None
+    if not a.readouts_only:
+        cal = [generate_scene(f, size_px=a.size, n_frames=2, seed=a.seed - 1)
+               for f in TRAINING]
+        tp_par = _tune(cal, lambda m, **k: run_trackpy(m, link=False, **k),
+                       [{"minmass": v} for v in (50, 100, 200, 400, 800, 1600, 3200)])
+        bl_par = _tune(cal, run_blob_log, [{"threshold": v} for v in (0.02, 0.04, 0.06, 0.1,
+                                                                       0.15, 0.2, 0.3)])
+        print(f"trackpy tuned: {tp_par}; blob_log tuned: {bl_par}", flush=True)
     rows = []
     for group, fams in (("training", TRAINING), ("held-out", HELD_OUT)):
         for k, fam in enumerate(fams):
-            movies = [generate_scene(fam, size_px=a.size, n_frames=a.frames,
+            if a.families and fam not in a.families:
+                continue
+            spec = replace(family(fam), breakdown_prob=a.breakdown) if a.breakdown else fam
+            movies = [generate_scene(spec, size_px=a.size, n_frames=a.frames,
                                      seed=a.seed + 100 * k + i) for i in range(a.movies)]
             for r in score_family(fam, movies, tp_par, bl_par):
                 r["group"] = group
                 rows.append(r)
-    if REAL.is_dir():
+    if REAL.is_dir() and not a.readouts_only:
         import tifffile
 
         bgs = [("deepblink_image_c1.tif", None), ("spotiflow_img_terra_2d.tif", 512)]
@@ -279,6 +382,12 @@ def main(argv=None) -> None:
         print(f"\n== {group} ==")
         t = g.groupby(["family", "method"], sort=False)[cols].mean()
         print(t.to_string(float_format=fmt))
+        b = g[g["method"] == "migrasome"].groupby("family", sort=False)[BIO].mean()
+        print(f"\n-- {group}: read-outs (Results.summary) against the truth --")
+        print(b.to_string(float_format=fmt))
+    if a.readouts_only:
+        print(f"\ntotal {time.perf_counter() - t_start:.0f} s")
+        return
     print("\n== negative controls (real images, no migrasomes in them) ==")
     print(negative_controls().to_string(index=False, float_format=fmt))
     print("\n== spectrin network (skan_inf1.tif) as a fibre graph ==")

@@ -204,9 +204,14 @@ def test_cli_missing_calibration_exit_2(tmp_path):
     r = runner.invoke(app, ["analyze", str(p), "--z", "slice", "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and "--pixel-size-um" in r.output
     assert "Traceback" not in r.output and not (tmp_path / "o").exists()
-    r = runner.invoke(app, ["analyze", str(_ome(tmp_path / "a.ome.tif")), "--z", "3d",
+    md = {"axes": "TCZYX", "PhysicalSizeX": 0.11, "PhysicalSizeY": 0.11,
+          "TimeIncrement": 90.0, "TimeIncrementUnit": "s"}  # no PhysicalSizeZ
+    tifffile.imwrite(tmp_path / "a.ome.tif", DATA, ome=True, photometric="minisblack",
+                     metadata=md)
+    r = runner.invoke(app, ["analyze", str(tmp_path / "a.ome.tif"), "--z", "3d",
                             "--out", str(tmp_path / "o")])
-    assert r.exit_code == 2 and "--z mip" in r.output
+    assert r.exit_code == 2 and "--z-step-um" in r.output, r.output
+    assert not (tmp_path / "o").exists()
 
 
 def test_fiji_hyperstack_and_csv_export(rendered, tmp_path):

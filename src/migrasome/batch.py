@@ -126,7 +126,8 @@ def combine_results(parts: Sequence[tuple[dict[str, str], Results]]) -> Results:
     return Results(tables=tables)
 
 
-def _movies_of(path: Path, *, scene, z: str, pixel_size_um, frame_interval_min):
+def _movies_of(path: Path, *, scene, z: str, pixel_size_um, frame_interval_min,
+               z_step_um=None):
     """(scene name or None, movie for analyze_movie) for each scene of ``path``."""
     from importlib.util import find_spec
 
@@ -135,40 +136,38 @@ def _movies_of(path: Path, *, scene, z: str, pixel_size_um, frame_interval_min):
     if find_spec("bioio") is None and not formats.is_lab_file(path):
         return [(None, path)]  # the package's own OME-TIFF / TIFF / OME-Zarr readers
     first = formats.open_movie(path, scene=scene, z=z, pixel_size_um=pixel_size_um,
-                               frame_interval_min=frame_interval_min)
+                               frame_interval_min=frame_interval_min, z_step_um=z_step_um)
     if scene is not None or len(first.scenes) == 1:
         return [(first.scene if scene is not None else None, first)]
     out = [(first.scene, first)]
     for s in range(1, len(first.scenes)):
         mov = formats.open_movie(path, scene=s, z=z, pixel_size_um=pixel_size_um,
-                                 frame_interval_min=frame_interval_min)
+                                 frame_interval_min=frame_interval_min, z_step_um=z_step_um)
         out.append((mov.scene, mov))
     return out
 
 
 def _analyze_one(movie, folder: Path, *, channel, cell_channel, options: dict) -> Results:
-    import inspect
-
     from .analysis import analyze_movie
     from .analysis.summary import summarize_analysis
     from .export import write_csv_tables
-    from .formats import LabMovie, analysis_input
+    from .formats import LabMovie, analysis_input, resolve_channel
 
     kw: dict[str, Any] = dict(options)
     if isinstance(movie, LabMovie):
         movie, c = analysis_input(movie, channel=channel)
         kw["channel"] = c
+        if cell_channel is not None:  # by name, index or part of a name, as --channel
+            kw["cell_channel"] = resolve_channel(cell_channel, movie.channel_names)
     else:
         kw["channel"] = channel
-    if cell_channel is not None:
-        if "cell_channel" not in inspect.signature(analyze_movie).parameters:
-            raise ValueError("--cell-channel: this version of the analysis segments cells "
-                             "from the membrane channel only")
         kw["cell_channel"] = cell_channel
     res = analyze_movie(movie, **kw)
     if isinstance(movie, LabMovie):  # where the pixels are, for viewers (napari)
         res.metadata.update(movie_path=str(movie.path.resolve()), scene=movie.scene,
                             z_mode=movie.z_mode, channel_index=int(kw["channel"]))
+        if kw.get("cell_channel") is not None:
+            res.metadata["cell_channel_index"] = int(kw["cell_channel"])
     folder.mkdir(parents=True)
     res.write_into(folder)
     summary = summarize_analysis(res)
@@ -182,7 +181,8 @@ def analyze_files(paths: Sequence[str | os.PathLike], out: str | os.PathLike, *,
                   channel: int | str | None = None, cell_channel: int | str | None = None,
                   scene: str | int | None = None, z: str = "mip",
                   pixel_size_um: float | None = None, frame_interval_min: float | None = None,
-                  conditions: Sequence[str] | None = None, condition_pattern: str | None = None,
+                  z_step_um: float | None = None, conditions: Sequence[str] | None = None,
+                  condition_pattern: str | None = None,
                   control: str | None = None, overwrite: bool = False,
                   progress: bool | Callable[[int, int], None] = False,
                   options: dict | None = None) -> Results:
@@ -197,11 +197,13 @@ def analyze_files(paths: Sequence[str | os.PathLike], out: str | os.PathLike, *,
         movie, the concatenated tables (Parquet + CSV), ``per_cell``, ``stats``,
         ``files.csv`` and ``metadata.json``.
     channel, cell_channel : int or str, optional
-        Membrane channel and (if the analysis supports it) cell-mask channel.
+        Membrane channel and a cell-marker channel to segment the cells on (default: the
+        membrane channel).
     scene : str or int, optional
         Analyse only this scene of each file; default all scenes.
     z : {"mip", "slice", "3d"}
-    pixel_size_um, frame_interval_min : float, optional
+        z-stacks: maximum projection, one plane, or migrasomes measured in the stack.
+    pixel_size_um, frame_interval_min, z_step_um : float, optional
         Override or supply the calibration (all files).
     conditions : sequence of str, optional
         One per path; default :func:`condition_of` (``condition_pattern``).
@@ -241,7 +243,7 @@ def analyze_files(paths: Sequence[str | os.PathLike], out: str | os.PathLike, *,
     jobs = []
     for p, s, c in zip(files, stems, conds):
         for sc, mov in _movies_of(p, scene=scene, z=z, pixel_size_um=pixel_size_um,
-                                  frame_interval_min=frame_interval_min):
+                                  frame_interval_min=frame_interval_min, z_step_um=z_step_um):
             jobs.append((p, s, c, sc, mov))
     parts, rows = [], []
     bar = _Bar(progress, len(jobs))

@@ -12,6 +12,7 @@ The steps are usable one by one, each taking a 2-D frame first:
 ``detect``      candidates → features → classifier → migrasomes of a frame
 ``fibers``      ridge filter, skeleton, branch graph (``skeleton``), spurs pruned
 ``assign``      migrasome → fibre → cell
+``zstack``      z-stacks: each migrasome's diameter and height from a 3-D shell fit
 ``tracking``    frame-to-frame linking with gaps (Hungarian assignment)
 ``tables``      per-frame detections → schema tables
 ``pipeline``    all of it, one frame at a time (``frames``: reading a movie frame by frame)

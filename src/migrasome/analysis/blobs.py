@@ -8,6 +8,8 @@ then thinned: near-duplicates across scales go, and so do pieces of a larger, st
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 from scipy import ndimage as ndi
@@ -178,6 +180,19 @@ def inside_stronger(cand: pd.DataFrame, radius_px: np.ndarray) -> np.ndarray:
     return keep
 
 
+@lru_cache(maxsize=32)
+def _ring_kernel_fft(r: float, w: float, h: int, shape: tuple[int, int]) -> np.ndarray:
+    """FFT of the zero-mean annulus of radius ``r`` and width ``w`` (px), for ``shape``."""
+    from scipy import fft as sfft
+
+    yy, xx = np.mgrid[-h:h + 1, -h:h + 1]
+    rr = np.hypot(yy, xx)
+    ring = np.exp(-((rr - r) ** 2) / (2 * w * w))
+    disk = rr <= r + 2 * w + 1
+    ker = (ring / ring.sum() - disk / disk.sum()).astype(np.float32)
+    return sfft.rfft2(ker, s=shape)
+
+
 def ring_candidates(frame: np.ndarray, *, radii_px: np.ndarray, width_px: float,
                     threshold: float = 5.0) -> pd.DataFrame:
     """Centres of bright rings: maxima of a zero-mean annulus filter, in noise units.
@@ -192,20 +207,27 @@ def ring_candidates(frame: np.ndarray, *, radii_px: np.ndarray, width_px: float,
         Columns as :func:`blob_candidates` (``scale`` is ``-1 - k`` for radius ``k``;
         ``sigma_px`` the LoG σ of a blob that size, ``R / √2``).
     """
-    from scipy.signal import fftconvolve
+    from scipy import fft as sfft
 
     parts = []
     base = np.asarray(frame, np.float32)
-    for k, R in enumerate(np.asarray(radii_px, float)):
-        f = 2 if R > 10 else 1
-        img = block_reduce_mean(base, f) if f > 1 else base
-        r, w = R / f, max(width_px / f, 0.8)
-        h = int(np.ceil(r + 2 * w + 1))
-        yy, xx = np.mgrid[-h:h + 1, -h:h + 1]
-        rr = np.hypot(yy, xx)
-        ring = np.exp(-((rr - r) ** 2) / (2 * w * w))
-        ker = ring / ring.sum() - (rr <= r + 2 * w + 1) / (rr <= r + 2 * w + 1).sum()
-        resp = fftconvolve(img, ker[::-1, ::-1].astype(np.float32), mode="same")
+    radii = np.asarray(radii_px, float)
+    level = np.where(radii > 10, 2, 1)
+    half = lambda R, f: int(np.ceil(R / f + 2 * max(width_px / f, 0.8) + 1))
+    spectra: dict = {}  # the image's FFT once per grid level, padded for its largest ring
+    for k, R in enumerate(radii):
+        f = int(level[k])
+        r, w, h = R / f, max(width_px / f, 0.8), half(R, f)
+        if f not in spectra:
+            img = block_reduce_mean(base, f) if f > 1 else base
+            pad = max(half(q, f) for q in radii[level == f])
+            shape = (sfft.next_fast_len(img.shape[0] + 2 * pad, real=True),
+                     sfft.next_fast_len(img.shape[1] + 2 * pad, real=True))
+            spectra[f] = (img.shape, shape, sfft.rfft2(img, s=shape))
+        (ny, nx), shape, F = spectra[f]
+        K = _ring_kernel_fft(round(r, 6), round(w, 6), h, shape)
+        # linear (zero-padded) convolution, its centred part: as fftconvolve(mode="same")
+        resp = sfft.irfft2(F * K, s=shape)[h:h + ny, h:h + nx]
         sub = resp[::3, ::3]
         med = np.median(sub)
         resp = (resp - med) / (1.4826 * np.median(np.abs(sub - med)) + 1e-12)

@@ -13,7 +13,7 @@ from scipy import ndimage as ndi
 
 from .preprocess import block_reduce_mean, upsample_to
 
-__all__ = ["segment_cells", "cell_properties"]
+__all__ = ["segment_cells", "cell_properties", "CellDepth"]
 
 
 def _disk(radius: float) -> np.ndarray:
@@ -148,3 +148,56 @@ def cell_properties(labels: np.ndarray, *, pixel_size_um: float, stride: int = 1
     return pd.DataFrame({"label": idx, "x_um": (cx + 0.5) * pixel_size_um,
                          "y_um": (cy + 0.5) * pixel_size_um, "area_um2": area,
                          "radius_um": np.sqrt(area / np.pi)})
+
+
+class CellDepth:
+    """Signed distance into the cell bodies (µm; negative outside), where it is asked for.
+
+    The values of ``distance_transform_edt(inside) − distance_transform_edt(~inside)`` on a
+    grid of every ``stride``-th pixel, without computing them everywhere: the nearest pixel
+    of the other kind is always one on its edge (a step towards the point from any other
+    one gets closer), so a k-d tree of the edge pixels gives the same distances at a few
+    thousand points for a fraction of the cost of two full distance transforms.
+
+    Parameters
+    ----------
+    inside : ndarray of bool, shape (Y, X)
+        Cell-body pixels (at least one); some pixels must lie outside.
+    pixel_size_um : float
+    stride : int
+        Grid of the distances (full-resolution pixel (i, j) takes the value of grid
+        pixel (i // stride, j // stride)).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = np.zeros((9, 9), bool); m[2:7, 2:7] = True
+    >>> d = CellDepth(m, pixel_size_um=0.5)
+    >>> d[np.array([4, 0]), np.array([4, 0])].tolist()  # centre; a corner 2√2 px away
+    [1.5, -1.4142135623730951]
+    """
+
+    def __init__(self, inside: np.ndarray, *, pixel_size_um: float, stride: int = 1) -> None:
+        from scipy.spatial import cKDTree
+
+        self.g = max(1, int(stride))
+        sub = np.asarray(inside, bool)[:: self.g, :: self.g]
+        if sub.all() or not sub.any():
+            raise ValueError("CellDepth needs pixels both inside and outside the cells")
+        self.sub, self.step = sub, self.g * float(pixel_size_um)
+        ring = np.ones((3, 3), bool)
+        edge_in = np.argwhere(sub & ndi.binary_dilation(~sub, ring))
+        edge_out = np.argwhere(~sub & ndi.binary_dilation(sub, ring))
+        self._to_out, self._to_in = cKDTree(edge_out), cKDTree(edge_in)
+
+    def __getitem__(self, index: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        r = np.asarray(index[0]) // self.g
+        c = np.asarray(index[1]) // self.g
+        pts = np.c_[r.ravel(), c.ravel()]
+        ins = self.sub[pts[:, 0], pts[:, 1]]
+        d = np.empty(len(pts))
+        if ins.any():
+            d[ins] = self._to_out.query(pts[ins])[0]
+        if (~ins).any():
+            d[~ins] = -self._to_in.query(pts[~ins])[0]
+        return (d * self.step).reshape(r.shape)

@@ -20,10 +20,12 @@ import pandas as pd
 from scipy import ndimage as ndi
 
 __all__ = ["FEATURES", "candidate_features", "load_classifier", "migrasome_probability",
-           "MODEL_PATH", "MODEL_VERSION"]
+           "MODEL_PATH", "MODEL_VERSION", "TREES_PATH", "write_trees"]
 
 MODEL_VERSION = 1
 MODEL_PATH = Path(__file__).parent / "data" / "migrasome_classifier.joblib"
+#: The same model's trees as plain arrays (:mod:`.trees`): read without scikit-learn.
+TREES_PATH = MODEL_PATH.with_name("migrasome_classifier_trees.joblib")
 
 FEATURES = ("snr", "roundness", "diameter_um", "d_over_psf", "fit_error", "response",
             "scale_ratio", "background_step", "depth_um", "hollowness", "arms", "arm_level",
@@ -123,6 +125,9 @@ def load_classifier(path: str | None = None):
     import joblib
 
     p = Path(path) if path else MODEL_PATH
+    if path is None and TREES_PATH.is_file():
+        # the shipped model's trees, exported beside it: no scikit-learn import
+        p = TREES_PATH
     if not p.is_file():
         raise FileNotFoundError(f"{p}: no migrasome classifier; train one with "
                                 "`python -m migrasome.analysis.train`")
@@ -143,6 +148,10 @@ def migrasome_probability(features: pd.DataFrame, *, model_path: str | None = No
         return np.zeros(0)
     blob = load_classifier(None if model_path is None else str(model_path))
     X = features[list(FEATURES)].to_numpy(float)
+    if "trees" in blob:
+        from .trees import predict_proba
+
+        return predict_proba(blob["trees"], X)
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - scikit-learn brings it
@@ -150,3 +159,26 @@ def migrasome_probability(features: pd.DataFrame, *, model_path: str | None = No
     # a few thousand rows: OpenMP start-up costs more than it saves (3x faster on one thread)
     with threadpool_limits(1):
         return blob["model"].predict_proba(X)[:, 1]
+
+
+def write_trees(model_path: str | Path, out: str | Path) -> Path:
+    """Export a model file's trees as plain arrays (read by ``load_classifier`` without
+    scikit-learn); the shipped one: ``python -m migrasome.analysis.train --export-trees``.
+
+    Returns
+    -------
+    Path
+        ``out``.
+    """
+    import joblib
+
+    from .trees import export_trees
+
+    blob = load_classifier(str(model_path))
+    if "trees" in blob:
+        raise ValueError(f"{model_path}: already a file of trees")
+    slim = {k: v for k, v in blob.items() if k != "model"}
+    slim["trees"] = export_trees(blob["model"])
+    slim["source"] = Path(model_path).name
+    joblib.dump(slim, out, compress=3)
+    return Path(out)

@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import MigrasomeWarning
 from ..results import Results
 from .assign import assign_frame
-from .cells import cell_properties, segment_cells
+from .cells import CellDepth, cell_properties, segment_cells
 from .detect import detect_migrasomes
 from .fibers import fiber_graph, fiber_mask
 from .frames import frames_of
@@ -73,6 +73,23 @@ class Options:
         A swelling never seen on an RF nor over a cell body in the whole movie is reported
         only if it reaches this size (smaller, it is taken for a punctum: a vesicle or
         debris); 0 reports them all.
+    onset_diameter_um : float
+        Growth onset: the diameter a swelling grows from (about an RF's width); its growth
+        seen from the first sighting to full size is extrapolated back to this size (a
+        swelling becomes visible only at about 0.5 µm).  0: the first sighting.
+    full_size_fraction : float
+        Full size: the first time the membrane area (∝ d², from the 3-sighting running
+        median diameter) reaches this fraction of its largest.
+    breakdown_after_frames : float
+        Breakdown: this many frames after the last sighting (it happened between that
+        sighting and the next frame; ½ is the middle of that interval).
+    release_min_sightings : int
+        Release: off every RF that reaches a cell from some sighting to the last one, in at
+        least this many sightings (one frame off at the end is more often a faint RF missed
+        than a release).
+    axial_psf_sigma_um : float or None
+        z-stacks analysed in 3-D: axial σ of the PSF, instead of the one computed from the
+        optics (:func:`.zstack.stack_axial_sigma_um`).
     """
 
     d_min_um: float = 0.5
@@ -102,6 +119,11 @@ class Options:
     classifier: bool | str = True
     min_probability: float = 0.5
     free_min_diameter_um: float = 0.8
+    axial_psf_sigma_um: float | None = None
+    onset_diameter_um: float = 0.3
+    full_size_fraction: float = 0.81
+    breakdown_after_frames: float = 0.5
+    release_min_sightings: int = 2
 
     @classmethod
     def from_kwargs(cls, **kw: Any) -> Options:
@@ -113,28 +135,63 @@ class Options:
 
 
 def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: float,
-                  sigma_z_um: float = np.inf, options: Options | None = None
-                  ) -> dict[str, Any]:
+                  sigma_z_um: float = np.inf, options: Options | None = None,
+                  cell_frame: np.ndarray | None = None, stack: np.ndarray | None = None,
+                  z_step_um: float | None = None) -> dict[str, Any]:
     """Analyse one frame.
 
     Parameters
     ----------
     frame : ndarray, shape (Y, X)
-        One channel of one frame, any numeric dtype.
+        One channel of one frame, any numeric dtype (of a z-stack: its projection).
     pixel_size_um, psf_sigma_um : float
     sigma_z_um : float
         Axial σ of a confocal section (µm); ``inf`` for wide-field.
     options : Options, optional
+    cell_frame : ndarray, shape (Y, X), optional
+        A cell-marker channel (cytoplasm or membrane dye) of the same frame: the cell
+        bodies are segmented on it instead of on ``frame``.
+    stack : ndarray, shape (Z, Y, X), optional
+        The z-stack whose projection ``frame`` is: migrasomes found on ``frame`` are then
+        measured in 3-D (:func:`.zstack.fit_shells_3d`; diameter and ``z_um``).
+    z_step_um : float, optional
+        Plane spacing of ``stack`` (µm); required with it.
 
     Returns
     -------
     dict
         ``cells`` (label, x_um, y_um, area_um2, radius_um), ``migrasomes`` (x_um, y_um,
-        diameter_um, … , branch, attached, cell_label, site_type), ``branches`` (from
-        ``fiber_graph``), ``noise`` (float) and ``labels`` (cell-body label image).
+        [z_um,] diameter_um, … , branch, attached, cell_label, site_type), ``branches``
+        (from ``fiber_graph``), ``noise`` (float) and ``labels`` (cell-body label image).
+
+    Raises
+    ------
+    ValueError
+        A ``cell_frame`` or ``stack`` of another shape than ``frame``, or a stack without
+        a positive ``z_step_um``.
+
+    Examples
+    --------
+    >>> from migrasome.scenes import generate_scene
+    >>> movie = generate_scene("sparse-widefield", size_px=96, n_frames=1, seed=0)
+    >>> out = analyze_frame(movie.data[0, 0], pixel_size_um=movie.pixel_size_um,
+    ...                     psf_sigma_um=0.08)
+    >>> sorted(out)
+    ['branches', 'cells', 'labels', 'migrasomes', 'noise']
     """
     o = options or Options()
-    img, noise, labels, bg_fib, depth = _prepare(frame, pixel_size_um, o)
+    frame = np.asarray(frame)
+    if cell_frame is not None and np.shape(cell_frame) != frame.shape:
+        raise ValueError(f"cell_frame of shape {np.shape(cell_frame)} does not match the "
+                         f"frame {frame.shape}")
+    if stack is not None:
+        if np.ndim(stack) != 3 or tuple(np.shape(stack)[1:]) != frame.shape:
+            raise ValueError(f"stack of shape {np.shape(stack)}: must be (Z, Y, X) with "
+                             f"(Y, X) = {frame.shape}")
+        if z_step_um is None or not (np.isfinite(z_step_um) and z_step_um > 0):
+            raise ValueError(f"z_step_um={z_step_um!r}: a z-stack needs its plane spacing "
+                             "(µm, positive; CLI: --z-step-um)")
+    img, noise, labels, bg_fib, depth = _prepare(frame, pixel_size_um, o, cell_frame)
     cells = cell_properties(labels, pixel_size_um=pixel_size_um,
                             stride=max(1, int(round(o.cell_grid_um / pixel_size_um))))
     mig = detect_migrasomes(img, pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um,
@@ -156,6 +213,10 @@ def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: floa
                          min_length_um=o.fiber_min_length_um)
     branches, points = fiber_graph(mask, pixel_size_um=pixel_size_um, f=f, cells=labels,
                                    min_length_um=o.fiber_min_length_um)
+    if stack is not None:  # after the fibre search, which subtracts the projection's fit
+        mig = _measure_in_stack(mig, stack, pixel_size_um=pixel_size_um,
+                                z_step_um=float(z_step_um),  # type: ignore[arg-type]
+                                psf_sigma_um=psf_sigma_um, options=o)
     att, branches = assign_frame(mig, branches=branches, points=points, cells=cells,
                                  reach_um=o.attach_reach_um)
     mig = pd.concat([mig, att], axis=1)
@@ -163,33 +224,58 @@ def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: floa
             "labels": labels}
 
 
-def _prepare(frame, pixel_size_um, o):
+def _prepare(frame, pixel_size_um, o, cell_frame=None):
     """Float frame, noise, cell labels, fibre-grid background, signed depth into cells."""
     img = as_float(frame)
     f_cell = max(1, int(round(o.cell_grid_um / pixel_size_um)))
     f_fib = max(1, int(round(o.fiber_grid_um / pixel_size_um)))
-    bg_cell, bg_fib = background_estimate(
-        img, block_px=max(4, int(round(2.4 / pixel_size_um))), scale_px=25.0 / pixel_size_um,
-        factors=(f_cell, f_fib))
+    bg_kw = dict(block_px=max(4, int(round(2.4 / pixel_size_um))),
+                 scale_px=25.0 / pixel_size_um)
+    bg_cell, bg_fib = background_estimate(img, factors=(f_cell, f_fib), **bg_kw)
     noise = noise_sigma(img)
-    labels = segment_cells(img, pixel_size_um=pixel_size_um, background=bg_cell, noise=noise,
-                           min_area_um2=o.cell_min_area_um2, opening_um=o.cell_opening_um,
-                           grid_um=o.cell_grid_um)
-    depth = None
+    seg, seg_noise = img, noise
+    if cell_frame is not None:  # a cell marker: the bodies are segmented on it alone
+        seg = as_float(cell_frame)
+        bg_cell = background_estimate(seg, factors=(f_cell,), **bg_kw)
+        seg_noise = noise_sigma(seg)
+    labels = segment_cells(seg, pixel_size_um=pixel_size_um, background=bg_cell,
+                           noise=seg_noise, min_area_um2=o.cell_min_area_um2,
+                           opening_um=o.cell_opening_um, grid_um=o.cell_grid_um)
+    depth: Any = None
     if o.classifier:
-        from scipy import ndimage as ndi
-
         inside = labels > 0
-        if inside.any():
-            # on a 2× grid: the feature needs ~0.3 µm, not a pixel
-            g = 2 if pixel_size_um < 0.15 else 1
-            sub = inside[::g, ::g]
-            d = (ndi.distance_transform_edt(sub) - ndi.distance_transform_edt(~sub)) * (
-                g * pixel_size_um)
-            depth = np.repeat(np.repeat(d, g, 0), g, 1)[: img.shape[0], : img.shape[1]]
+        # on a 2× grid: the feature needs ~0.3 µm, not a pixel
+        g = 2 if pixel_size_um < 0.15 else 1
+        sub = inside[::g, ::g]
+        if sub.any() and not sub.all():
+            depth = CellDepth(inside, pixel_size_um=pixel_size_um, stride=g)
+        elif sub.all():  # one body fills the frame: no edge to measure from
+            depth = np.full(img.shape, 5.0, np.float32)
         else:
             depth = np.full(img.shape, -10.0, np.float32)
     return img, noise, labels, bg_fib, depth
+
+
+def _measure_in_stack(mig: pd.DataFrame, stack, *, pixel_size_um: float, z_step_um: float,
+                      psf_sigma_um: float, options: Options) -> pd.DataFrame:
+    """Diameter and height of each migrasome from the stack (2-D diameter kept aside)."""
+    from .zstack import fit_shells_3d, stack_axial_sigma_um
+
+    o = options
+    sz = o.axial_psf_sigma_um or stack_axial_sigma_um(o.wavelength_nm, o.numerical_aperture,
+                                                      o.modality)
+    fit = fit_shells_3d(np.asarray(stack), mig["row"].to_numpy(), mig["col"].to_numpy(),
+                        pixel_size_um=pixel_size_um, z_step_um=z_step_um,
+                        psf_sigma_um=psf_sigma_um, axial_sigma_um=float(sz),
+                        d_range_um=(0.6 * o.d_min_um, 1.2 * o.d_max_um))
+    mig = mig.copy()
+    mig.insert(mig.columns.get_loc("diameter_um"), "z_um", fit["z_um"].to_numpy(float))
+    mig["diameter_projection_um"] = mig["diameter_um"]
+    good = np.isfinite(fit["rss"].to_numpy(float))  # no shell fits at all: keep the 2-D size
+    mig["diameter_um"] = np.where(good, fit["diameter_um"].to_numpy(float), mig["diameter_um"])
+    mig.loc[~good, "z_um"] = np.nan
+    d = mig["diameter_um"].to_numpy(float)
+    return mig[(d >= 0.9 * o.d_min_um) & (d <= 1.1 * o.d_max_um)].reset_index(drop=True)
 
 
 def _under(mig: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
@@ -240,19 +326,68 @@ def _blank(frame: np.ndarray) -> str:
     return ""
 
 
+def _stacks_of(movie: Any, *, channel, z_step_um):
+    """(stack of frame t, or None; z step; the movie as ``frames_of`` takes it)."""
+    if isinstance(movie, np.ndarray) and movie.ndim == 5:  # (T, C, Z, Y, X)
+        if z_step_um is None:
+            raise ValueError("a movie must be 3-D (T, Y, X), 4-D (T, C, Y, X), or 5-D "
+                             "(T, C, Z, Y, X) with z_step_um (the plane spacing, µm); got "
+                             f"shape {movie.shape} without z_step_um")
+        c = 0 if channel is None else int(channel)
+        if not 0 <= c < movie.shape[1]:
+            raise ValueError(f"channel={channel!r}: the movie has {movie.shape[1]} "
+                             f"channel(s), 0..{movie.shape[1] - 1}")
+        arr = movie
+        return (lambda t: arr[t, c]), float(z_step_um), movie.max(axis=2)
+    if getattr(movie, "z_mode", None) == "3d" and getattr(movie, "n_z", 1) > 1:
+        dz = z_step_um if z_step_um is not None else movie.z_step_um
+        if dz is None:
+            raise ValueError(f"{getattr(movie, 'path', 'the movie')}: the file's metadata "
+                             "give no z step; pass --z-step-um (Python: z_step_um=...)")
+        c = 0 if channel is None else channel
+        return (lambda t: movie.stack(t, c)), float(dz), movie
+    return None, None, movie
+
+
+def _cell_frames_of(movie: Any, info: dict, *, cell_channel, cell_frames):
+    """An iterator over the cell-marker frames (or None) and the channel's name."""
+    if cell_channel is not None and cell_frames is not None:
+        raise ValueError("give cell_channel or cell_frames, not both")
+    T, _, Y, X = info["shape"]
+    if cell_frames is not None:
+        cf = np.asarray(cell_frames)
+        cf = cf[None] if cf.ndim == 2 else cf
+        if cf.shape != (T, Y, X):
+            raise ValueError(f"cell_frames of shape {np.shape(cell_frames)} do not match the "
+                             f"movie's frames (T, Y, X) = {(T, Y, X)}")
+        return iter(cf), "cell_frames"
+    if cell_channel is None:
+        return None, None
+    it, ci = frames_of(movie, channel=cell_channel)
+    if ci["channel"] == info["channel"]:
+        raise ValueError(f"cell_channel={cell_channel!r} is the membrane channel itself; "
+                         "give another channel (or none)")
+    return it, ci["channel_name"]
+
+
 def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
                   frame_interval_min: float | None = None, channel: int | str | None = None,
                   options: Options | None = None, d_min_um: float | None = None,
                   d_max_um: float | None = None, psf_sigma_um: float | None = None,
                   modality: str | None = None, numerical_aperture: float | None = None,
                   wavelength_nm: float | None = None, classifier: bool | str | None = None,
-                  min_probability: float | None = None, progress: bool = False) -> Results:
+                  min_probability: float | None = None, cell_channel: int | str | None = None,
+                  cell_frames: Any = None, z_step_um: float | None = None,
+                  progress: bool = False) -> Results:
     """Find cells, RFs and migrasomes in a movie, track them and measure them.
 
     Parameters
     ----------
-    movie : Movie, ndarray or path
-        2-D + time, one or more channels (see ``frames_of``).
+    movie : Movie, LabMovie, ndarray or path
+        2-D + time, one or more channels (see ``frames_of``).  z-stacks are analysed in
+        3-D (migrasomes measured in the stack, cells and RFs on its maximum projection)
+        when ``movie`` is a :class:`migrasome.formats.LabMovie` opened with ``z="3d"``
+        or an array (T, C, Z, Y, X) (then ``z_step_um`` is required).
     pixel_size_um : float, optional
         Overrides (or supplies) the pixel size; required if the movie does not carry one.
     frame_interval_min : float, optional
@@ -276,6 +411,14 @@ def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
         hand-set thresholds of ``Options``.
     min_probability : float, optional
         Classifier probability from which a candidate is reported (default 0.5).
+    cell_channel : int or str, optional
+        A cell-marker channel of ``movie`` (cytoplasm or membrane dye) on which the cell
+        bodies are segmented, when the membrane channel does not outline them; fibres
+        and migrasomes stay on ``channel``.
+    cell_frames : array-like, shape (T, Y, X), optional
+        The same, given as frames of its own (instead of ``cell_channel``).
+    z_step_um : float, optional
+        Plane spacing of a z-stack (µm); overrides the movie's.
     progress : bool
         Show a progress bar.
 
@@ -286,11 +429,14 @@ def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
         µm (pixel (i, j) centred at ``((j + ½)·px, (i + ½)·px)``), metadata
         ``source="analysis"``.  ``migrasome_frames`` also has ``under_cell`` (the migrasome
         lies over a cell body: reported, flagged), ``probability``, ``snr``, ``roundness``.
+        In 3-D, ``migrasomes`` and ``migrasome_frames`` have ``z_um``: the centre height,
+        plane ``k`` being at ``(k + ½)·z_step_um``.
 
     Raises
     ------
     ValueError
-        Wrong dimensionality, an empty movie, or no pixel size.
+        Wrong dimensionality, an empty movie, no pixel size, a cell channel or cell frames
+        that do not match the movie, or a z-stack without a z step.
 
     Examples
     --------
@@ -308,8 +454,11 @@ def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
              "wavelength_nm": wavelength_nm, "classifier": classifier,
              "min_probability": min_probability}
     o = replace(options or Options(), **{k: v for k, v in given.items() if v is not None})
+    stacks, z_step, movie = _stacks_of(movie, channel=channel, z_step_um=z_step_um)
     frames, info = frames_of(movie, channel=channel, pixel_size_um=pixel_size_um,
                              frame_interval_min=frame_interval_min)
+    cells_in, cell_name = _cell_frames_of(movie, info, cell_channel=cell_channel,
+                                          cell_frames=cell_frames)
     px = info["pixel_size_um"]
     if px is None or not (np.isfinite(float(px)) and float(px) > 0):
         raise ValueError(f"pixel size unknown or invalid ({px!r}): the movie does not say; "
@@ -339,7 +488,10 @@ def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
                                  "blank or failed acquisition?)")
             blank += bool(why)
             out = analyze_frame(frame, pixel_size_um=px, psf_sigma_um=psf, sigma_z_um=sz,
-                                options=o)
+                                options=o, cell_frame=None if cells_in is None
+                                else next(cells_in),
+                                stack=None if stacks is None else stacks(t),
+                                z_step_um=z_step)
             out.pop("labels")
             per_frame.append(out)
             if bar is not None:
@@ -356,6 +508,14 @@ def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
             "width_um": X * px, "height_um": Y * px, "channel": info["channel_name"],
             "psf_sigma_um": psf, "axial_sigma_um": sz if np.isfinite(sz) else None,
             "options": asdict(o)}
+    if cell_name is not None:
+        meta["cell_channel"] = cell_name
+    if stacks is not None:
+        from .zstack import stack_axial_sigma_um
+
+        meta.update(z_mode="3d", z_step_um=z_step, axial_psf_sigma_um=float(
+            o.axial_psf_sigma_um or stack_axial_sigma_um(o.wavelength_nm,
+                                                         o.numerical_aperture, o.modality)))
     try:
         from .. import __version__
 

@@ -56,6 +56,33 @@ def _sustained_from(df: pd.DataFrame, key: str, flag: np.ndarray) -> pd.Series:
     return t.where(last_flag.reindex(t.index).to_numpy())
 
 
+def _growth_onset(mf: pd.DataFrame, t_full: pd.Series, t_first: pd.Series, *, d0: float
+                  ) -> pd.Series:
+    """When each swelling began to grow: its growth (a line through the diameters from the
+    first sighting to full size) extrapolated back to the diameter ``d0`` it grew from.
+
+    A swelling is seen from about 0.5 µm, later than it began; with fewer than two
+    sightings before full size, or no growth seen, the onset is the first sighting.  Never
+    later than the first sighting; ``d0 = 0`` gives the first sighting.
+    """
+    if d0 <= 0 or not len(mf):
+        return t_first.astype(float)
+    tf = mf["migrasome_id"].map(t_full).to_numpy(float)
+    t = mf["t_min"].to_numpy(float)
+    d = mf["diameter_um"].to_numpy(float)
+    use = t <= tf  # NaN full size: never reached, no row used
+    k = mf["migrasome_id"].to_numpy()[use]
+    tt, dd = t[use], d[use]
+    agg = pd.DataFrame({"k": k, "n": 1.0, "t": tt, "d": dd, "tt": tt * tt, "td": tt * dd}
+                       ).groupby("k").sum()
+    var = agg["tt"] - agg["t"] ** 2 / agg["n"]
+    slope = (agg["td"] - agg["t"] * agg["d"] / agg["n"]) / var.where(var > 1e-12)
+    mean_t, mean_d = agg["t"] / agg["n"], agg["d"] / agg["n"]
+    t0 = mean_t + (d0 - mean_d) / slope.where(slope > 0)
+    t0 = t0.where(agg["n"] >= 2).reindex(t_first.index)
+    return np.minimum(t0.fillna(t_first), t_first).astype(float)
+
+
 def build_results(per_frame: list[dict], *, frame_interval_min: float, options: Any,
                   metadata: dict) -> Results:
     """Link the per-frame tables of ``analyze_frame`` and summarise them.
@@ -77,6 +104,7 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
     n_frames = len(per_frame)
     t_end = (n_frames - 1) * dt
     o = options
+    bd_after = float(getattr(o, "breakdown_after_frames", 1.0))
 
     # -- cells and tracks ------------------------------------------------------------------
     cf = _stack(per_frame, "cells", dt)
@@ -159,6 +187,8 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
         mf["attached"] = pd.Series(dtype="bool")
         mf["under_cell"] = pd.Series(dtype="bool")
         mf["site_type"] = pd.Series(dtype="object")
+    if metadata.get("z_mode") == "3d" and "z_um" not in mf.columns:  # none found in 3-D
+        mf["z_um"] = pd.Series(np.nan, index=mf.index, dtype="float64")
     mf = mf.sort_values(["migrasome_id", "frame"], kind="stable").reset_index(drop=True)
     # a faint fibre missed in one frame between two frames that show it attached: attached
     ga = mf.groupby("migrasome_id")["attached"]
@@ -180,9 +210,13 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
         if c not in mf.columns:
             mf[c] = v
     mf["under_cell"] = mf["under_cell"].astype(bool)
-    migrasome_frames = mf[["migrasome_id", "frame", "t_min", "x_um", "y_um", "diameter_um",
+    in_3d = "z_um" in mf.columns  # measured in z-stacks: each migrasome's centre height
+    migrasome_frames = mf[["migrasome_id", "frame", "t_min", "x_um", "y_um"]
+                          + ["z_um"] * in_3d + ["diameter_um",
                            "attached", "cell_id", "fiber_id", "snr", "roundness",
                            "under_cell", "probability"]].copy()
+    if "diameter_projection_um" in mf.columns:  # 3-D: the projection's 2-D size, for checks
+        migrasome_frames["diameter_projection_um"] = mf["diameter_projection_um"].to_numpy()
     # a 3-sighting running median tames single-frame size errors in the growth read-outs
     smooth = mf.groupby("migrasome_id")["diameter_um"].transform(
         lambda s: s.rolling(3, center=True, min_periods=1).median())
@@ -190,11 +224,23 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
     g = mf.groupby("migrasome_id")
     t_first, t_last = g["t_min"].first(), g["t_min"].last()
     dmax = g["d_smooth"].max()
-    reached = mf["d_smooth"].to_numpy() >= 0.9 * mf["migrasome_id"].map(dmax).to_numpy()
+    # full size as the simulation defines it: the membrane area (∝ d²) at a fraction of its
+    # plateau
+    frac = float(np.sqrt(getattr(o, "full_size_fraction", 0.81)))
+    reached = mf["d_smooth"].to_numpy() >= frac * mf["migrasome_id"].map(dmax).to_numpy()
     t_full = mf.loc[reached].groupby("migrasome_id")["t_min"].first()
     att = mf["attached"].to_numpy(bool)
     t_rel = _sustained_from(mf, "migrasome_id", ~att).where(g["attached"].any())
-    t_bd = (t_last + dt).where(t_last < t_end - 1e-9)
+    # off its fibre in the last sighting or two only: a faint RF missed, not yet a release
+    k_rel = int(getattr(o, "release_min_sightings", 1))
+    if k_rel > 1 and len(mf):
+        n_off = (mf["t_min"].to_numpy() >= mf["migrasome_id"].map(t_rel).to_numpy()).astype(
+            int)
+        n_off = pd.Series(n_off).groupby(mf["migrasome_id"].to_numpy()).sum()
+        t_rel = t_rel.where(n_off.reindex(t_rel.index).to_numpy() >= k_rel)
+    # it broke down between its last sighting and the next frame: the middle of that
+    # interval is the unbiased guess
+    t_bd = (t_last + bd_after * dt).where(t_last < t_end - 1e-9)
     # cell and fibre from the sightings on an RF (or the first sighting if never on one)
     first = g.cumcount().to_numpy() == 0
     never = ~mf["migrasome_id"].map(g["attached"].any()).to_numpy(bool)
@@ -203,7 +249,11 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
     fid = _group_mode(mf["migrasome_id"], mf["fiber_id"], on & (mf["fiber_id"] >= 0))
     site = _group_mode(mf["migrasome_id"], mf["site_type"], mf["site_type"].fillna("") != "")
     ids = t_first.index
-    t_onset = t_first.where(t_first > 1e-9)
+    t_onset = _growth_onset(mf, t_full, t_first, d0=float(getattr(o, "onset_diameter_um", 0.0)))
+    # seen from the first frame on (it began before the movie: left-censored), or already
+    # at full size when first seen (its growth was not seen): onset unknown
+    t_onset = t_onset.where((t_onset > 1e-9) & (t_first > 1e-9)
+                            & ~(t_full.reindex(ids) <= t_first))
     migrasomes = pd.DataFrame({
         "migrasome_id": ids.to_numpy(np.int64),
         "cell_id": cid.reindex(ids).fillna(-1).to_numpy(np.int64),
@@ -218,6 +268,8 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
         "t_breakdown_min": t_bd.to_numpy(float), "max_diameter_um": dmax.to_numpy(float),
         "n_frames": g.size().to_numpy(np.int64),
         "under_cell": g["under_cell"].mean().to_numpy(float) > 0.5})
+    if in_3d:
+        migrasomes.insert(5, "z_um", g["z_um"].median().to_numpy(float))
     meta = dict(metadata)
     meta["n_frames"] = n_frames
     meta["noise_sigma"] = [float(d["noise"]) for d in per_frame]

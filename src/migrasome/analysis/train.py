@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from .classify import FEATURES, MODEL_PATH, MODEL_VERSION
+from .classify import FEATURES, MODEL_PATH, MODEL_VERSION, TREES_PATH, load_classifier, write_trees
 
 __all__ = ["training_table", "label_candidates", "train_classifier"]
 
@@ -97,7 +98,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--frames", type=int, default=3)
     ap.add_argument("--size", type=int, default=384)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--export-trees", action="store_true",
+                    help="only write the shipped model's trees as plain arrays (no training)")
     a = ap.parse_args(argv)
+    if a.export_trees:
+        print(f"→ {write_trees(MODEL_PATH, TREES_PATH)}")
+        return
     t0 = time.perf_counter()
     table = training_table(TRAINING, movies_per_family=a.movies, n_frames=a.frames,
                            size_px=a.size, seed=a.seed)
@@ -107,6 +113,10 @@ def main(argv: list[str] | None = None) -> None:
                  "n_candidates": int(len(table)), "n_positive": int((table.label == 1).sum()),
                  "settings": {k: v for k, v in vars(a).items() if k != "out"}},
                 a.out, compress=3)
+    if Path(a.out).resolve() == MODEL_PATH.resolve():  # the shipped model: its trees too
+        load_classifier.cache_clear()
+        write_trees(MODEL_PATH, TREES_PATH)
+        load_classifier.cache_clear()
     print(f"{len(table)} candidates ({(table.label == 1).sum()} migrasomes) from "
           f"{', '.join(TRAINING)}; trained in {time.perf_counter() - t0:.0f} s → {a.out}")
 

@@ -37,10 +37,17 @@ def analyze(
     overlay_movie: bool = typer.Option(False, help="Also write an RGB overlay movie (TIFF)."),
     overwrite: bool = typer.Option(False, help="Replace an existing output folder."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar, no table."),
-    cell_channel: str | None = typer.Option(None, help="Channel outlining cells."),
+    cell_channel: str | None = typer.Option(None, help="Cell-marker channel (index or name) "
+                                               "to segment cells on, when the membrane "
+                                               "channel does not outline them; fibres and "
+                                               "migrasomes stay on --channel."),
     scene: str | None = typer.Option(None, help="Scene/position (name or index); "
                                         "default every scene, each in its own folder."),
-    z: str = typer.Option("mip", help="z-stacks: mip (max projection), slice, 3d."),
+    z: str = typer.Option("mip", help="z-stacks: mip (max projection), slice[:N] (one "
+                          "plane, default the middle), or 3d (cells and RFs on the "
+                          "projection, migrasome size and height z_um from the stack)."),
+    z_step_um: float | None = typer.Option(None, help="z-stack plane spacing, µm (if the "
+                                              "file does not say, or to override it)."),
     condition_pattern: str | None = typer.Option(None, help="Batch: regex giving each "
                                                     "file's condition (default: its folder)."),
     control: str | None = typer.Option(None, help="Batch: condition tested against."),
@@ -53,7 +60,7 @@ def analyze(
         _require_analysis()
         return analyze_lab(movies, out=out, channel=channel, cell_channel=cell_channel,
                            scene=scene, z=z, pixel_size_um=pixel_size_um,
-                           frame_interval_min=frame_interval_min,
+                           frame_interval_min=frame_interval_min, z_step_um=z_step_um,
                            condition_pattern=condition_pattern, control=control,
                            overwrite=overwrite, quiet=quiet)
     movie = movies[0]

@@ -71,7 +71,7 @@ def _is_z_stack_or_positions(path: Path) -> bool:
 
 def analyze_lab(movies: Sequence[Path], *, out: Path | None, channel, cell_channel,
                 scene, z: str, pixel_size_um, frame_interval_min, condition_pattern,
-                control, overwrite: bool, quiet: bool) -> None:
+                control, overwrite: bool, quiet: bool, z_step_um=None) -> None:
     """Analyse one lab file (one folder, or one per scene) or a batch (one folder)."""
     from importlib.util import find_spec
 
@@ -95,12 +95,12 @@ def analyze_lab(movies: Sequence[Path], *, out: Path | None, channel, cell_chann
             if len(scenes) <= 1:
                 _one_movie(movies[0], out, channel=channel, cell_channel=cell_channel,
                            scene=scene, z=z, pixel_size_um=pixel_size_um,
-                           frame_interval_min=frame_interval_min, overwrite=overwrite,
-                           quiet=quiet)
+                           frame_interval_min=frame_interval_min, z_step_um=z_step_um,
+                           overwrite=overwrite, quiet=quiet)
                 return
         res = analyze_files(movies, out, channel=channel, cell_channel=cell_channel,
                             scene=scene, z=z, pixel_size_um=pixel_size_um,
-                            frame_interval_min=frame_interval_min,
+                            frame_interval_min=frame_interval_min, z_step_um=z_step_um,
                             condition_pattern=condition_pattern, control=control,
                             overwrite=overwrite, progress=not quiet)
     except (MissingMetadataError, ImportError) as e:  # ImportError: a missing extra, named
@@ -129,14 +129,14 @@ def _scenes(path: Path, scene) -> list:
 
 
 def _one_movie(path: Path, out: Path, *, channel, cell_channel, scene, z, pixel_size_um,
-               frame_interval_min, overwrite: bool, quiet: bool) -> None:
+               frame_interval_min, overwrite: bool, quiet: bool, z_step_um=None) -> None:
     from ..analysis.overlay import overlay_figure
     from ..batch import _analyze_one
     from ..formats import open_movie, resolve_channel
     from ..results import atomic_dir
 
     mov = open_movie(path, scene=scene, z=z, pixel_size_um=pixel_size_um,
-                     frame_interval_min=frame_interval_min)
+                     frame_interval_min=frame_interval_min, z_step_um=z_step_um)
     with atomic_dir(out, overwrite=overwrite) as tmp:
         res = _analyze_one(mov, tmp / "movie", channel=channel, cell_channel=cell_channel,
                            options={"progress": not quiet})

@@ -33,13 +33,10 @@ def analysis_input(movie: LabMovie, *, channel=None) -> tuple[LabMovie, int]:
     Raises
     ------
     MissingMetadataError
-        No pixel size (or no interval for a time-lapse): names ``--pixel-size-um`` /
-        ``--interval-min``.
+        No pixel size (or no interval for a time-lapse, or no z step for ``z_mode="3d"``):
+        names ``--pixel-size-um`` / ``--interval-min`` / ``--z-step-um``.
     ValueError
-        An unknown channel, or ``z_mode="3d"`` (the analysis detects in 2-D frames).
+        An unknown channel.
     """
-    movie.require("pixel_size_um", "frame_interval_min")
-    if movie.z_mode == "3d":
-        raise ValueError(f"{movie.path}: z mode '3d' is not analysed yet (the detection "
-                         "works on 2-D frames); use --z mip (default) or --z slice")
+    movie.require("pixel_size_um", "frame_interval_min", "z_step_um")
     return movie, resolve_channel(channel, movie.channel_names)

@@ -124,21 +124,25 @@ class LabMovie:
         return np.asarray(self.data[:, c])
 
     def with_calibration(self, *, pixel_size_um: float | None = None,
-                         frame_interval_min: float | None = None) -> LabMovie:
-        """This movie with its pixel size and/or interval overridden."""
+                         frame_interval_min: float | None = None,
+                         z_step_um: float | None = None) -> LabMovie:
+        """This movie with its pixel size, interval and/or z step overridden."""
         import dataclasses
 
         ch: dict[str, Any] = {}
         src = dict(self.metadata.get("calibration_sources", {}))
         for k, v in (("pixel_size_um", pixel_size_um), ("frame_interval_min",
-                                                          frame_interval_min)):
+                                                          frame_interval_min),
+                     ("z_step_um", z_step_um)):
             if v is not None:
                 if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
                     raise ValueError(f"{k}={v!r}: must be a positive number")
                 ch[k] = float(v)
                 src[k] = "given"
-        return dataclasses.replace(self, **ch,
-                                   metadata=dict(self.metadata, calibration_sources=src))
+        meta = dict(self.metadata, calibration_sources=src)
+        if "z_step_um" in ch:
+            meta["z_step_um"] = ch["z_step_um"]
+        return dataclasses.replace(self, **ch, metadata=meta)
 
     def require(self, *fields: str) -> LabMovie:
         """Raise :class:`MissingMetadataError` for the first of ``fields`` that is unknown.
@@ -295,7 +299,8 @@ def _set_scene(img, scene: str | int | None, path: Path) -> str:
 def open_movie(path: str | os.PathLike, *, scene: str | int | None = None,
                z: str = "mip", z_index: int | None = None,
                pixel_size_um: float | None = None,
-               frame_interval_min: float | None = None) -> LabMovie:
+               frame_interval_min: float | None = None,
+               z_step_um: float | None = None) -> LabMovie:
     """Open one scene of a microscope file (.nd2, .czi, .lif, .oib, OME-TIFF, TIFF, OME-Zarr).
 
     Parameters
@@ -306,10 +311,11 @@ def open_movie(path: str | os.PathLike, *, scene: str | int | None = None,
     z : {"mip", "slice", "3d"} or "slice:N"
         What a frame of a z-stack is: the maximum-intensity projection (default, what labs
         do), one plane (``z_index`` or N, default the middle one), or the whole stack (``data``
-        then holds the projection and :meth:`LabMovie.stack` the planes).
+        then holds the projection, on which cells and RFs are found, and
+        :meth:`LabMovie.stack` the planes, in which ``analyze_movie`` measures migrasomes).
     z_index : int, optional
         The plane for ``z="slice"``.
-    pixel_size_um, frame_interval_min : float, optional
+    pixel_size_um, frame_interval_min, z_step_um : float, optional
         Override (or supply) the file's calibration.
 
     Returns
@@ -366,4 +372,4 @@ def open_movie(path: str | os.PathLike, *, scene: str | int | None = None,
                   "calibration_sources": cal["sources"]},
         _stack=stack)
     return mov.with_calibration(pixel_size_um=pixel_size_um,
-                                frame_interval_min=frame_interval_min)
+                                frame_interval_min=frame_interval_min, z_step_um=z_step_um)

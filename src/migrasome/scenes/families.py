@@ -63,6 +63,11 @@ class Family:
         Chance that a fibre breaks (is gone) during the movie.
     fiber_brightness : (float, float)
         Photons per µm of fibre relative to a 1 µm migrasome's peak.
+    breakdown_prob : float
+        Chance that a migrasome breaks down (is gone) during the movie; 0 in every declared
+        family (so their movies and the classifier's training data do not depend on it).
+    lifetime_frames : (float, float)
+        Growth onset to breakdown, frames, for those that break down.
     """
 
     name: str
@@ -93,6 +98,8 @@ class Family:
     bleach_per_frame: tuple = (0.0, 0.01)
     release_prob: float = 0.2
     fiber_brightness: tuple = (0.15, 0.5)
+    breakdown_prob: float = 0.0
+    lifetime_frames: tuple = (4.0, 10.0)
     tags: tuple = field(default=())
 
 

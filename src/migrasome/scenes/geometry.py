@@ -152,6 +152,8 @@ class Scene:
         full = onset + m["growth_frames"].to_numpy()
         rel = np.asarray([self._gone_from(self.fibers[k]) if k >= 0 else np.inf
                           for k in m["fiber_id"]], float)
+        bd = (m["t_breakdown"].to_numpy(float) if "t_breakdown" in m
+              else np.full(len(m), np.inf))
         migrasomes = pd.DataFrame({
             "migrasome_id": m["migrasome_id"].to_numpy(np.int64),
             "cell_id": m["cell_id"].to_numpy(np.int64),
@@ -161,7 +163,8 @@ class Scene:
             "t_nucleation_min": onset * dt, "t_growth_onset_min": onset * dt,
             "t_full_size_min": full * dt,
             "t_release_min": np.where(np.isfinite(rel) & (rel < T), rel * dt, np.nan),
-            "t_breakdown_min": np.nan, "max_diameter_um": m["d_max_um"].to_numpy(float)})
+            "t_breakdown_min": np.where(bd < T, bd * dt, np.nan),
+            "max_diameter_um": m["d_max_um"].to_numpy(float)})
         meta = {"source": "scene", "n_frames": T, "frame_interval_min": dt,
                 "width_um": self.width_um, "height_um": self.height_um,
                 "scene": {k: v for k, v in self.settings.items()
@@ -175,7 +178,10 @@ class Scene:
         m = self.migrasomes
         s = (t - m["t_onset"].to_numpy()) / m["growth_frames"].to_numpy()
         d = m["d_max_um"].to_numpy() * np.clip(0.25 + 0.75 * s, 0.0, 1.0)
-        return np.where(t >= m["t_onset"].to_numpy(), d, 0.0)
+        alive = t >= m["t_onset"].to_numpy()
+        if "t_breakdown" in m:
+            alive &= t < m["t_breakdown"].to_numpy()
+        return np.where(alive, d, 0.0)
 
 
 def _u(rng, lo_hi):
@@ -302,4 +308,10 @@ def sample_scene(fam: Family, *, width_um: float, height_um: float, n_frames: in
             p, _, _ = _point_along(f.points, rng.uniform(0.1, 1.0) *
                                    _point_along(f.points, 0)[2])
             deb.loc[kd, ["x_um", "y_um"]] = p
+    if fam.breakdown_prob > 0 and len(mig):  # drawn last: the rest of the scene is unchanged
+        lo, hi = fam.lifetime_frames
+        life = np.maximum(rng.uniform(lo, hi, len(mig)),
+                          mig["growth_frames"].to_numpy() + 1.0)
+        mig["t_breakdown"] = np.where(rng.random(len(mig)) < fam.breakdown_prob,
+                                      mig["t_onset"].to_numpy() + life, np.inf)
     return Scene(width_um, height_um, n_frames, cells, fibers, mig, deb, {})
