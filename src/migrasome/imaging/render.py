@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy.ndimage import gaussian_filter
-from scipy.stats import poisson
 
 from ..results import Results
 from .draw import Canvas, add_cells, add_lines, add_migrasomes
@@ -293,6 +292,9 @@ class Renderer:
         if B > 1e5:
             return rng.poisson(B, shape).astype(np.float32)
         if getattr(self, "_bg_cdf", None) is None:
+            # imported here: scipy.stats costs ≈0.7 s, which reading a movie must not pay
+            from scipy.stats import poisson
+
             kmax = int(B + 15 * math.sqrt(B) + 30)
             cdf = poisson.cdf(np.arange(kmax + 1), B)
             cdf[-1] = 1.0
