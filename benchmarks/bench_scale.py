@@ -87,7 +87,7 @@ def _child_memory(n: int, hours: float, stream: bool) -> None:
             res = sim.run(progress, spool_dir=tmp)
         else:
             res = sim.run(progress)
-        rows = {k: len(v) for k, v in res.tables.items()}
+        rows = {k: res.n_rows(k) for k in res.tables}  # streamed tables stay on disk
         peak_mb = _peak_mb()
     print(json.dumps({"peak_rss_mb": peak_mb, "cpu_s": time.process_time() - c0,
                       "rows": rows, "hourly_peak_mb": hourly}))

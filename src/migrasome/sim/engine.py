@@ -56,6 +56,14 @@ CELL_COLUMNS = {
 }
 
 
+def _conform(name: str, df):
+    """``df`` cast to the schema of table ``name`` (itself when it conforms already)."""
+    from ..results import SCHEMA, validate_table
+
+    ok = all(c in df.columns and str(df[c].dtype) == d for c, d in SCHEMA.get(name, {}).items())
+    return df if ok else validate_table(name, df)
+
+
 def _apply(pool: Pool, changes: dict[str, np.ndarray]) -> None:
     for name, values in changes.items():
         pool[name] = values
@@ -188,10 +196,10 @@ class Simulation:
         return self.results()
 
     def results(self) -> Results:
+        """The run's Results. A run that streamed (``run(spool_dir=...)``) hands its tables
+        over as Parquet files in a temporary folder of their own, read when first used and
+        removed with the Results; otherwise they are built in memory."""
         sc = self.scenario
-        tables = self.recorder.tables(self)
-        for m in self.modules:
-            tables.update(m.tables())
         meta = {
             "source": "simulation",
             "package_version": __version__,
@@ -206,15 +214,23 @@ class Simulation:
             "boundary": "reflecting",
             "scenario": sc.model_dump(mode="json"),
         }
-        from ..results import SCHEMA, validate_table
+        from ..results import TableStore
 
-        res = Results(tables={}, metadata=meta)
-        for name in list(tables):  # one at a time, and no copy of a table that conforms
-            df = tables.pop(name)
-            ok = all(c in df.columns and str(df[c].dtype) == d
-                     for c, d in SCHEMA.get(name, {}).items())
-            res.tables[name] = df if ok else validate_table(name, df)
-        return res
+        if self.recorder.spool_dir is not None:
+            import tempfile
+
+            keep = tempfile.TemporaryDirectory(prefix="migrasome-results-")
+            store = TableStore(self.recorder.write_tables(self, keep.name, conform=_conform),
+                               keep=keep)
+        else:
+            tables = self.recorder.tables(self)
+            store = TableStore()
+            for name in list(tables):  # one at a time, and no copy of a table that conforms
+                store[name] = _conform(name, tables.pop(name))
+        for m in self.modules:
+            for name, df in m.tables().items():
+                store[name] = _conform(name, df)
+        return Results(tables=store, metadata=meta)
 
     # -- checkpoints ---------------------------------------------------------------------
 

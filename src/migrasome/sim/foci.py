@@ -15,16 +15,28 @@ Liang H et al. 2023 Nat Cell Biol (SMS2 foci and sphingomyelin mark migrasome si
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 __all__ = ["FocusGrid", "lay_foci"]
 
+_EMPTY = -1
+#: Slots of the bin table at first; it is rebuilt (expired foci dropped) when more than
+#: ``_MAX_LOAD`` of its slots are taken, to ``_REBUILD_LOAD`` of the new size.
+_MIN_SLOTS = 1024
+_MAX_LOAD = 0.7
+_REBUILD_LOAD = 0.35
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: neighbouring bins spread out
 
-@dataclass
+
 class FocusGrid:
     """The SMS2 foci on the substrate: per bin, which cell laid the last one and when.
+
+    Only bins with a focus that may still be alive are stored (an open-addressing table
+    keyed by bin), so memory follows the live foci rather than the dish area: a dense
+    grid of a 14.6 mm dish at 3 µm bins would hold 24 million bins. A focus that expired
+    before the latest laying time is dropped when the table is rebuilt; it could serve
+    no site at that time or later, so ``covers`` answers as a full grid would for queries
+    at or after the last ``lay``.
 
     Parameters
     ----------
@@ -32,16 +44,14 @@ class FocusGrid:
         Bin size, µm (the radius within which a focus serves a site).
     lifetime_min : float
         How long a focus lasts, min.
-    owner : ndarray of int64, shape (ny, nx)
-        Cell id of the last focus laid in each bin (-1: none).
-    t_laid_min : ndarray of float, shape (ny, nx)
-        When it was laid, min (−inf: never).
+    shape : tuple of int
+        Bins (rows, columns) of the dish.
 
     Examples
     --------
     >>> import numpy as np
     >>> grid = FocusGrid.empty(100.0, 50.0, 3.0, lifetime_min=60.0)
-    >>> grid.owner.shape
+    >>> grid.shape
     (18, 35)
     >>> grid.lay(*grid.bins(np.array([10.0]), np.array([20.0])), np.array([4]), t_min=5.0)
     >>> x, y = np.array([10.0, 10.0, 90.0]), np.array([20.0, 20.0, 20.0])
@@ -51,10 +61,15 @@ class FocusGrid:
     [False, False, False]
     """
 
-    bin_um: float
-    lifetime_min: float
-    owner: np.ndarray
-    t_laid_min: np.ndarray
+    def __init__(self, bin_um: float, lifetime_min: float, shape: tuple[int, int]):
+        self.bin_um = float(bin_um)
+        self.lifetime_min = float(lifetime_min)
+        self.shape = (int(shape[0]), int(shape[1]))
+        self._key_dtype = np.int32 if self.shape[0] * self.shape[1] < 2**31 else np.int64
+        self._owner_dtype: type = np.int32
+        self._times = np.empty(0)  # distinct laying times, min; bins hold an index into them
+        self._n_used = 0
+        self._alloc(_MIN_SLOTS)
 
     @classmethod
     def empty(cls, width_um: float, height_um: float, bin_um: float, *,
@@ -73,11 +88,14 @@ class FocusGrid:
         Returns
         -------
         FocusGrid
-            Arrays of shape (ceil(height/bin) + 1, ceil(width/bin) + 1).
+            Of shape (ceil(height/bin) + 1, ceil(width/bin) + 1) bins.
         """
         shape = (int(np.ceil(height_um / bin_um)) + 1, int(np.ceil(width_um / bin_um)) + 1)
-        return cls(bin_um, float(lifetime_min), np.full(shape, -1, np.int64),
-                   np.full(shape, -np.inf))
+        return cls(bin_um, float(lifetime_min), shape)
+
+    def __len__(self) -> int:
+        """Bins stored (with a live focus, or one expired since the last rebuild)."""
+        return self._n_used
 
     def bins(self, x_um: np.ndarray, y_um: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(row, column) of the bins holding points ``(x_um, y_um)``, clipped to the dish.
@@ -92,8 +110,8 @@ class FocusGrid:
         rows, cols : ndarray of int, shape (n,)
             Bin indices.
         """
-        i = np.clip((y_um / self.bin_um).astype(int), 0, self.owner.shape[0] - 1)
-        j = np.clip((x_um / self.bin_um).astype(int), 0, self.owner.shape[1] - 1)
+        i = np.clip((y_um / self.bin_um).astype(int), 0, self.shape[0] - 1)
+        j = np.clip((x_um / self.bin_um).astype(int), 0, self.shape[1] - 1)
         return i, j
 
     def lay(self, rows: np.ndarray, cols: np.ndarray, cell_ids: np.ndarray, *,
@@ -101,7 +119,7 @@ class FocusGrid:
         """Record new foci, in place.
 
         Bin ``(rows[k], cols[k])`` then holds a focus of cell ``cell_ids[k]`` laid at
-        ``t_min``.
+        ``t_min``; where a bin is given more than once the last one is kept.
 
         Parameters
         ----------
@@ -110,10 +128,25 @@ class FocusGrid:
         cell_ids : ndarray of int, shape (n,)
             The cells that laid them.
         t_min : float
-            Time, min.
+            Time, min (not before an earlier call's).
         """
-        self.owner[rows, cols] = cell_ids
-        self.t_laid_min[rows, cols] = t_min
+        keys = self._keys_of(np.asarray(rows), np.asarray(cols))
+        if keys.size == 0:
+            return
+        cell_ids = np.asarray(cell_ids)
+        # the last focus laid in a bin wins, as in a sequence of assignments
+        keys, last = np.unique(keys[::-1], return_index=True)
+        owners = cell_ids[::-1][last]
+        if owners.size and owners.max() > np.iinfo(self._owner_dtype).max:
+            self._owner_dtype = np.int64
+            self._owner = self._owner.astype(np.int64)
+        if not self._times.size or self._times[-1] != t_min:
+            self._times = np.append(self._times, float(t_min))
+        if self._n_used + keys.size > _MAX_LOAD * self._keys.size:
+            self._rebuild(keys.size)
+        slots = self._slots(keys, claim=True)
+        self._owner[slots] = owners
+        self._laid[slots] = self._times.size - 1
 
     def covers(self, x_um: np.ndarray, y_um: np.ndarray, cell_ids: np.ndarray, *,
                t_min: float) -> np.ndarray:
@@ -126,15 +159,77 @@ class FocusGrid:
         cell_ids : ndarray of int, shape (n,)
             The cell each point belongs to.
         t_min : float
-            Time, min.
+            Time, min (not before the last :meth:`lay`).
 
         Returns
         -------
         ndarray of bool, shape (n,)
             True where the bin's last focus is the cell's own and still alive.
         """
-        b = self.bins(x_um, y_um)
-        return (self.owner[b] == cell_ids) & (t_min - self.t_laid_min[b] <= self.lifetime_min)
+        slots = self._slots(self._keys_of(*self.bins(x_um, y_um)), claim=False)
+        out = np.zeros(slots.shape, bool)
+        has = slots >= 0
+        s = slots[has]
+        out[has] = (self._owner[s] == np.asarray(cell_ids)[has]) & (
+            t_min - self._times[self._laid[s]] <= self.lifetime_min)
+        return out
+
+    # -- the bin table -------------------------------------------------------------------
+
+    def _keys_of(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        return rows.astype(np.int64) * self.shape[1] + cols
+
+    def _alloc(self, n_slots: int) -> None:
+        self._keys = np.full(n_slots, _EMPTY, self._key_dtype)
+        self._owner = np.zeros(n_slots, self._owner_dtype)
+        self._laid = np.zeros(n_slots, np.int32)
+        self._n_used = 0
+
+    def _hash(self, keys: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            h = (keys.astype(np.uint64) * _MIX) >> np.uint64(32)
+        return (h % np.uint64(self._keys.size)).astype(np.int64)
+
+    def _slots(self, keys: np.ndarray, *, claim: bool) -> np.ndarray:
+        """Slot of each key (linear probing); absent keys get -1, or with ``claim`` an
+        empty slot of their own (``keys`` then distinct)."""
+        table, n_slots = self._keys, self._keys.size
+        keys = keys.astype(self._key_dtype)
+        slot = self._hash(keys)
+        out = np.full(keys.size, -1, np.int64)
+        todo = np.arange(keys.size)
+        while todo.size:
+            s = slot[todo]
+            cur = table[s]
+            done = cur == keys[todo]
+            out[todo[done]] = s[done]
+            free = np.flatnonzero(cur == _EMPTY)
+            if claim and free.size:
+                # keys racing for one empty slot: the one written last takes it, the
+                # others probe on
+                table[s[free]] = keys[todo[free]]
+                won = free[table[s[free]] == keys[todo[free]]]
+                out[todo[won]] = s[won]
+                done[won] = True
+                self._n_used += won.size
+            elif not claim:
+                done[free] = True
+            todo = todo[~done]
+            slot[todo] = (slot[todo] + 1) % n_slots
+        return out
+
+    def _rebuild(self, incoming: int) -> None:
+        """A new table holding the bins whose focus may still be alive."""
+        used = self._keys != _EMPTY
+        keep = used.copy()
+        if self._times.size:
+            keep[used] = self._times[-1] - self._times[self._laid[used]] <= self.lifetime_min
+        keys, owner, laid = self._keys[keep], self._owner[keep], self._laid[keep]
+        n = max(_MIN_SLOTS, int((keys.size + incoming) / _REBUILD_LOAD))
+        self._alloc(n)
+        slots = self._slots(keys, claim=True)
+        self._owner[slots] = owner
+        self._laid[slots] = laid
 
 
 def lay_foci(cells, focus_rate_per_um2: float, grid: FocusGrid, rng: np.random.Generator,

@@ -117,30 +117,95 @@ class Recorder:
                 self.flush()
 
     def tables(self, sim) -> dict[str, pd.DataFrame]:
-        out: dict[str, pd.DataFrame] = {}
-        cells = sim.cells
-        out["cells"] = pd.DataFrame({
-            "cell_id": cells.ids, "cell_type": cells["cell_type"].astype(str),
-            "radius_um": cells["radius_um"],
-            "intrinsic_speed_um_per_min": cells["base_speed_um_per_min"],
-        })
-        fibers = sim.fibers.to_frame()
-        out["fibers"] = fibers[["fiber_id", "cell_id", "parent_fiber_id", "anchor_x_um",
-                                "anchor_y_um", "t_form_min", "t_break_min", "length_um",
-                                "depth"]].copy()
-        sites = sim.sites.to_frame()
-        sites["site_type"] = sites["site_type"].map(labels(SiteType))
-        sites["fate"] = sites["fate"].map(labels(Fate))
-        out["sites"] = sites[["site_id", "cell_id", "fiber_id", "site_type", "x_um", "y_um",
-                              "focus", "t_created_min", "t_nucleation_min",
-                              "t_growth_onset_min", "t_full_size_min", "t_release_min",
-                              "t_breakdown_min", "stabilized", "max_diameter_um",
-                              "domain_area_um2", "fate"]].copy()
-        mig = out["sites"][out["sites"]["stabilized"]].drop(columns=["stabilized", "focus"])
-        out["migrasomes"] = mig.rename(columns={"site_id": "migrasome_id"}).reset_index(drop=True)
+        """The schema tables of the run, in memory."""
+        out: dict[str, pd.DataFrame] = {"cells": _cells(sim.cells)}
+        out["fibers"] = _fibers(sim.fibers.to_frame(FIBER_TABLE[1:]))
+        out["sites"] = _sites(sim.sites.to_frame(SITE_TABLE[1:]))
+        out["migrasomes"] = _migrasomes(out["sites"])
         # the frame tables last, so the pools' tables are built while those are not in memory
         frames = {name: self._table(name) for name in self.chunks}
         return {**frames, **out}
+
+    def write_tables(self, sim, folder, *, conform=None) -> dict[str, pd.DataFrame | Path]:
+        """The schema tables of the run, written chunk by chunk as Parquet files into
+        ``folder`` (one row group per chunk): the tables are never whole in memory.
+
+        ``conform(name, df)`` is applied to every chunk before it is written (e.g. casting
+        to the schema). Returns name → file, and ``cells`` as a DataFrame (one row per cell).
+        """
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        fix = conform or (lambda name, df: df)
+        out: dict[str, pd.DataFrame | Path] = {"cells": fix("cells", _cells(sim.cells))}
+        writers: dict[str, pq.ParquetWriter] = {}
+
+        def put(name: str, df: pd.DataFrame) -> None:
+            t = pa.Table.from_pandas(fix(name, df), preserve_index=False)
+            if name not in writers:
+                writers[name] = pq.ParquetWriter(folder / f"{name}.parquet", t.schema)
+            writers[name].write_table(t)
+
+        try:
+            for df in sim.fibers.iter_frames(FIBER_TABLE[1:]):
+                put("fibers", _fibers(df))
+            for df in sim.sites.iter_frames(SITE_TABLE[1:]):
+                sites = _sites(df)
+                put("sites", sites)
+                put("migrasomes", _migrasomes(sites))
+            self.flush()
+            for name, files in self.files.items():
+                for f in files:
+                    put(name, pq.read_table(f).to_pandas())
+        finally:
+            for w in writers.values():
+                w.close()
+        empty = {"fibers": lambda: _fibers(sim.fibers.to_frame(FIBER_TABLE[1:])),
+                 "sites": lambda: _sites(sim.sites.to_frame(SITE_TABLE[1:])),
+                 "migrasomes": lambda: _migrasomes(_sites(sim.sites.to_frame(SITE_TABLE[1:])))}
+        for name in [*empty, *self.chunks]:
+            if name in writers:
+                out[name] = folder / f"{name}.parquet"
+            elif name in empty:  # no row at all: the in-memory path gives the empty table
+                out[name] = fix(name, empty[name]())
+            else:
+                out[name] = fix(name, self._table(name))
+        return {k: out[k] for k in [*self.chunks, "cells", *empty]}  # as ``tables`` orders them
+
+
+#: Columns of the entity tables, in order (the id first).
+FIBER_TABLE = ["fiber_id", "cell_id", "parent_fiber_id", "anchor_x_um", "anchor_y_um",
+               "t_form_min", "t_break_min", "length_um", "depth"]
+SITE_TABLE = ["site_id", "cell_id", "fiber_id", "site_type", "x_um", "y_um", "focus",
+              "t_created_min", "t_nucleation_min", "t_growth_onset_min", "t_full_size_min",
+              "t_release_min", "t_breakdown_min", "stabilized", "max_diameter_um",
+              "domain_area_um2", "fate"]
+
+
+def _cells(cells) -> pd.DataFrame:
+    return pd.DataFrame({
+        "cell_id": cells.ids, "cell_type": cells["cell_type"].astype(str),
+        "radius_um": cells["radius_um"],
+        "intrinsic_speed_um_per_min": cells["base_speed_um_per_min"],
+    })
+
+
+def _fibers(df: pd.DataFrame) -> pd.DataFrame:
+    return df[FIBER_TABLE].copy()
+
+
+def _sites(df: pd.DataFrame) -> pd.DataFrame:
+    df = df[SITE_TABLE].copy()
+    df["site_type"] = df["site_type"].map(labels(SiteType))
+    df["fate"] = df["fate"].map(labels(Fate))
+    return df
+
+
+def _migrasomes(sites: pd.DataFrame) -> pd.DataFrame:
+    mig = sites[sites["stabilized"]].drop(columns=["stabilized", "focus"])
+    return mig.rename(columns={"site_id": "migrasome_id"}).reset_index(drop=True)
 
 
 def _arrow(parts: list[dict[str, np.ndarray]]):

@@ -267,13 +267,55 @@ class Pool:
                 parts.append({k: t.column(k).to_numpy() for k in t.column_names})
         if self._na:
             parts.append({k: self._arch[k][: self._na] for k in columns})
+        self._fill_missing(parts, columns)
+        return parts
+
+    def _fill_missing(self, parts: list[dict[str, np.ndarray]], columns: list[str]) -> None:
         for p in parts:  # a column added after these rows were archived: its fill
             size = len(p[self.id_name])
             for k in columns:
                 if k not in p:
                     dt = self.dtypes[k]
                     p[k] = np.full(size, self.fills.get(k, _default_fill(k, dt)), dt)
-        return parts
+
+    def iter_frames(self, columns: list[str] | None = None, *,
+                    chunk_ids: int = 262_144):
+        """``to_frame`` in pieces: one DataFrame per range of ``chunk_ids`` ids, in id order
+        (their concatenation is ``to_frame(columns)``); at most one range is in memory, and
+        a spooled file is read only for the ranges its ids fall in."""
+        cols = list(self.dtypes) if columns is None else \
+            [self.id_name] + [c for c in columns if c != self.id_name]
+        spans = []
+        if self.spooled:
+            import pyarrow.parquet as pq
+
+            for f in self.spooled:
+                ids = pq.read_table(f, columns=[self.id_name]).column(0).to_numpy()
+                if ids.size:
+                    spans.append((f, int(ids.min()), int(ids.max())))
+        held = [{k: self._arch[k][: self._na] for k in cols},
+                {k: self._buf[k][: self._n] for k in cols}]
+        for a in range(0, self.next_id, chunk_ids):
+            b = a + chunk_ids
+            parts = []
+            for f, lo, hi in spans:
+                if lo < b and hi >= a:
+                    import pyarrow.parquet as pq
+
+                    have = pq.read_schema(f).names
+                    t = pq.read_table(f, columns=[c for c in cols if c in have],
+                                      filters=[(self.id_name, ">=", a),
+                                               (self.id_name, "<", b)])
+                    parts.append({k: t.column(k).to_numpy() for k in t.column_names})
+            for p in held:
+                sel = (p[self.id_name] >= a) & (p[self.id_name] < b)
+                if sel.any():
+                    parts.append({k: v[sel] for k, v in p.items()})
+            if not parts:
+                continue
+            self._fill_missing(parts, cols)
+            order = np.argsort(np.concatenate([p[self.id_name] for p in parts]), kind="stable")
+            yield pd.DataFrame({k: np.concatenate([p[k] for p in parts])[order] for k in cols})
 
     # -- tables and pickling ---------------------------------------------------------------
 
