@@ -26,6 +26,8 @@ migrasome by setting its ``t_breakdown_min`` to ``sim.t_min`` and its ``fate``
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from .._version import __version__
@@ -44,7 +46,7 @@ from .motility import (
     step_motility,
 )
 from .recording import Recorder
-from .state import Pool
+from .state import Pool, system_arrow_pool
 
 __all__ = ["Simulation", "CELL_COLUMNS"]
 
@@ -183,17 +185,19 @@ class Simulation:
         every = 0
         if checkpoint is not None and checkpoint_every_min:
             every = max(1, int(round(checkpoint_every_min / self.dt_min)))
-        if self.steps_done == 0:
-            self.record()
-        for k in range(self.steps_done + 1, total + 1):
-            self.step()
-            if k % self.record_every == 0:
+        streaming = self.recorder.spool_dir is not None
+        with system_arrow_pool() if streaming else contextlib.nullcontext():
+            if self.steps_done == 0:
                 self.record()
-            if every and k % every == 0 and k < total:
-                self.save_checkpoint(checkpoint)
-            if progress is not None and (k % 20 == 0 or k == total):
-                progress(k, total)
-        return self.results()
+            for k in range(self.steps_done + 1, total + 1):
+                self.step()
+                if k % self.record_every == 0:
+                    self.record()
+                if every and k % every == 0 and k < total:
+                    self.save_checkpoint(checkpoint)
+                if progress is not None and (k % 20 == 0 or k == total):
+                    progress(k, total)
+            return self.results()
 
     def results(self) -> Results:
         """The run's Results. A run that streamed (``run(spool_dir=...)``) hands its tables

@@ -25,6 +25,7 @@ _EMPTY = -1
 _MIN_SLOTS = 1024
 _MAX_LOAD = 0.7
 _REBUILD_LOAD = 0.35
+_REBUILD_PIECE = 131_072
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: neighbouring bins spread out
 
 
@@ -219,17 +220,22 @@ class FocusGrid:
         return out
 
     def _rebuild(self, incoming: int) -> None:
-        """A new table holding the bins whose focus may still be alive."""
-        used = self._keys != _EMPTY
-        keep = used.copy()
-        if self._times.size:
-            keep[used] = self._times[-1] - self._times[self._laid[used]] <= self.lifetime_min
-        keys, owner, laid = self._keys[keep], self._owner[keep], self._laid[keep]
-        n = max(_MIN_SLOTS, int((keys.size + incoming) / _REBUILD_LOAD))
-        self._alloc(n)
-        slots = self._slots(keys, claim=True)
-        self._owner[slots] = owner
-        self._laid[slots] = laid
+        """A new table holding the bins whose focus may still be alive (moved over in
+        pieces, so that the rebuild needs little more than the two tables)."""
+        keys, owner, laid = self._keys, self._owner, self._laid
+        now = self._times[-1] if self._times.size else -np.inf
+        live = 0
+        for a in range(0, keys.size, _REBUILD_PIECE):
+            k, d = keys[a:a + _REBUILD_PIECE], laid[a:a + _REBUILD_PIECE]
+            live += int(np.count_nonzero((k != _EMPTY)
+                                         & (now - self._times[d] <= self.lifetime_min)))
+        self._alloc(max(_MIN_SLOTS, int((live + incoming) / _REBUILD_LOAD)))
+        for a in range(0, keys.size, _REBUILD_PIECE):
+            k, o, d = (v[a:a + _REBUILD_PIECE] for v in (keys, owner, laid))
+            keep = (k != _EMPTY) & (now - self._times[d] <= self.lifetime_min)
+            slots = self._slots(k[keep], claim=True)
+            self._owner[slots] = o[keep]
+            self._laid[slots] = d[keep]
 
 
 def lay_foci(cells, focus_rate_per_um2: float, grid: FocusGrid, rng: np.random.Generator,

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..codes import Fate, SiteType, Stage, labels
+from .state import release_arrow_memory
 
 __all__ = ["Recorder"]
 
@@ -53,6 +54,7 @@ class Recorder:
                 self.files[name].append(f)
                 parts.clear()
         self._buffered = 0
+        release_arrow_memory()
 
     def _table(self, name: str) -> pd.DataFrame:
         """One frame table: every column allocated once at its final length and filled
@@ -149,16 +151,27 @@ class Recorder:
             writers[name].write_table(t)
 
         try:
-            for df in sim.fibers.iter_frames(FIBER_TABLE[1:]):
+            for df in sim.fibers.iter_frames(FIBER_TABLE[1:], chunk_ids=CHUNK_IDS):
                 put("fibers", _fibers(df))
-            for df in sim.sites.iter_frames(SITE_TABLE[1:]):
+            for df in sim.sites.iter_frames(SITE_TABLE[1:], chunk_ids=CHUNK_IDS):
                 sites = _sites(df)
                 put("sites", sites)
                 put("migrasomes", _migrasomes(sites))
             self.flush()
             for name, files in self.files.items():
                 for f in files:
-                    put(name, pq.read_table(f).to_pandas())
+                    part = pq.ParquetFile(f)
+                    empty = part.schema_arrow.empty_table().to_pandas()
+                    if fix(name, empty) is not empty:  # needs a cast: through pandas
+                        put(name, part.read().to_pandas())
+                        continue
+                    for batch in part.iter_batches(batch_size=65_536):  # as they are
+                        t = pa.Table.from_batches([batch])
+                        if name not in writers:
+                            writers[name] = pq.ParquetWriter(folder / f"{name}.parquet",
+                                                             t.schema)
+                        writers[name].write_table(t)
+                    release_arrow_memory()
         finally:
             for w in writers.values():
                 w.close()
@@ -175,6 +188,8 @@ class Recorder:
         return {k: out[k] for k in [*self.chunks, "cells", *empty]}  # as ``tables`` orders them
 
 
+#: Ids per piece of the entity tables written by ``write_tables`` (a row group each).
+CHUNK_IDS = 65_536
 #: Columns of the entity tables, in order (the id first).
 FIBER_TABLE = ["fiber_id", "cell_id", "parent_fiber_id", "anchor_x_um", "anchor_y_um",
                "t_form_min", "t_break_min", "length_um", "depth"]

@@ -17,6 +17,7 @@ the buffer.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -253,8 +254,8 @@ class Pool:
         f = self._spool_dir / f"part-{len(self.spooled):05d}.parquet"
         pq.write_table(pa.table({k: v[: self._na] for k, v in self._arch.items()}), f)
         self.spooled.append(f)
-        self._na = 0
-        self._arch = {k: np.empty(0, v.dtype) for k, v in self._arch.items()}
+        self._na = 0  # the buffers are kept for the next chunk: no regrowth, no churn
+        release_arrow_memory()
 
     def _archive_parts(self, columns: list[str]) -> list[dict[str, np.ndarray]]:
         parts = []
@@ -343,6 +344,35 @@ class Pool:
         row = np.full(max(self.next_id, _MIN_CAPACITY), -1, np.int64)
         row[: self.next_id] = self._row
         self._row = row
+
+
+@contextlib.contextmanager
+def system_arrow_pool():
+    """Arrow allocates from the C library's allocator within the block (and from its
+    previous pool again after it).
+
+    A streamed run writes a Parquet chunk now and then between steps that allocate NumPy
+    arrays; with one allocator for both the memory freed by one is reused by the other,
+    while Arrow's own allocator keeps a high-water mark beside NumPy's (measured: 10,000
+    cells × 6 h held 125 MB more). Buffers keep a reference to the pool that made them, so
+    switching back is safe.
+    """
+    import pyarrow as pa
+
+    before = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(before)
+
+
+def release_arrow_memory() -> None:
+    """Give the memory Arrow's allocator keeps after a Parquet write back to the system
+    (it would otherwise keep the high-water mark of every write)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def _default_fill(name: str, dt: np.dtype):
