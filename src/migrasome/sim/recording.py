@@ -25,7 +25,7 @@ __all__ = ["Recorder"]
 class Recorder:
     """Collects per-frame rows as column chunks and turns them into schema tables."""
 
-    def __init__(self, *, chunk_rows: int = 250_000):
+    def __init__(self, *, chunk_rows: int = 131_072):
         self.chunks: dict[str, list[dict[str, np.ndarray]]] = {
             "tracks": [], "fiber_frames": [], "migrasome_frames": []}
         self.chunk_rows = chunk_rows
@@ -79,7 +79,7 @@ class Recorder:
             at += n
 
         for f in files:
-            t = pq.read_table(f)
+            t = pq.read_table(f, use_threads=False)
             put({k: t.column(k).to_numpy() for k in t.column_names})
             del t
         for p in parts:
@@ -145,6 +145,8 @@ class Recorder:
         writers: dict[str, pq.ParquetWriter] = {}
 
         def put(name: str, df: pd.DataFrame) -> None:
+            if not len(df):  # an empty piece has no types for its text columns
+                return
             t = pa.Table.from_pandas(fix(name, df), preserve_index=False)
             if name not in writers:
                 writers[name] = pq.ParquetWriter(folder / f"{name}.parquet", t.schema)
@@ -165,7 +167,7 @@ class Recorder:
                     if fix(name, empty) is not empty:  # needs a cast: through pandas
                         put(name, part.read().to_pandas())
                         continue
-                    for batch in part.iter_batches(batch_size=65_536):  # as they are
+                    for batch in part.iter_batches(batch_size=65_536, use_threads=False):  # as they are
                         t = pa.Table.from_batches([batch])
                         if name not in writers:
                             writers[name] = pq.ParquetWriter(folder / f"{name}.parquet",
@@ -189,7 +191,7 @@ class Recorder:
 
 
 #: Ids per piece of the entity tables written by ``write_tables`` (a row group each).
-CHUNK_IDS = 65_536
+CHUNK_IDS = 16_384
 #: Columns of the entity tables, in order (the id first).
 FIBER_TABLE = ["fiber_id", "cell_id", "parent_fiber_id", "anchor_x_um", "anchor_y_um",
                "t_form_min", "t_break_min", "length_um", "depth"]

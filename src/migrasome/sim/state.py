@@ -31,6 +31,8 @@ _MIN_CAPACITY = 16
 #: Buffers shrink when the active rows fill less than this share of them (and are large).
 _SHRINK_BELOW = 0.25
 _SHRINK_MIN_CAPACITY = 4096
+#: Rows per row group of a spooled file of archived rows.
+_SPOOL_ROW_GROUP = 4096
 
 
 class _Columns(Mapping):
@@ -84,7 +86,10 @@ class Pool:
         self._n = 0
         self._arch: dict[str, np.ndarray] = {k: np.empty(0, d) for k, d in self.dtypes.items()}
         self._na = 0
-        self._row = np.full(cap, -1, np.int64)  # id → active row, -1 if not active
+        # id → active row (-1 if not active), for ids from ``_row0`` on: ids below the oldest
+        # active row are dropped from it, so it follows the active rows, not all ids ever
+        self._row = np.full(cap, -1, np.int64)
+        self._row0 = 0
         self.fills: dict[str, object] = {}
         self.next_id = 0
         self._views: dict[str, np.ndarray] = {}  # cached active views, cleared on any change
@@ -121,7 +126,8 @@ class Pool:
 
     @property
     def archive(self) -> list[dict[str, np.ndarray]]:
-        """The retired rows, as a list of column dicts (in retirement order)."""
+        """The retired rows, as a list of column dicts (in retirement order, each spooled
+        file sorted by id)."""
         return self._archive_parts(list(self.dtypes))
 
     def add_column(self, name: str, dtype, fill) -> None:
@@ -181,23 +187,28 @@ class Pool:
         self._n = b
         self._views.clear()
         self.next_id += n
-        if len(self._row) < self.next_id:
-            grown = np.full(max(2 * len(self._row), self.next_id), -1, np.int64)
+        oldest = int(self._buf[self.id_name][0])  # rows stay in creation order
+        if oldest - self._row0 > len(self._row) // 2:
+            self._row = self._row[oldest - self._row0:].copy()
+            self._row0 = oldest
+        need = self.next_id - self._row0
+        if len(self._row) < need:
+            grown = np.full(max(2 * len(self._row), need), -1, np.int64)
             grown[: len(self._row)] = self._row
             self._row = grown
-        self._row[new_ids] = np.arange(a, b, dtype=np.int64)
+        self._row[new_ids - self._row0] = np.arange(a, b, dtype=np.int64)
         return new_ids
 
     # -- lookup and retirement -------------------------------------------------------------
 
     def index_of(self, ids: np.ndarray) -> np.ndarray:
         """Rows of ``ids`` among the active rows; -1 where an id is not active."""
-        ids = np.asarray(ids, dtype=np.int64)
-        ok = (ids >= 0) & (ids < self.next_id)
+        rel = np.asarray(ids, dtype=np.int64) - self._row0
+        ok = (rel >= 0) & (rel < self.next_id - self._row0)
         if ok.all():
-            return self._row[ids]
-        out = np.full(ids.shape, -1, np.int64)
-        out[ok] = self._row[ids[ok]]
+            return self._row[rel]
+        out = np.full(rel.shape, -1, np.int64)
+        out[ok] = self._row[rel[ok]]
         return out
 
     def retire(self, mask: np.ndarray) -> None:
@@ -209,23 +220,28 @@ class Pool:
             return
         n, i0 = self._n, int(gone[0])
         self._archive_rows(gone)
-        self._row[self.ids[gone]] = -1
+        self._row[self.ids[gone] - self._row0] = -1
         keep = ~mask[i0:n]
         m = i0 + int(keep.sum())
         for v in self._buf.values():  # rows before the first retired one stay where they are
             v[i0:m] = v[i0:n][keep]
         self._n = m
         self._views.clear()
-        self._row[self._buf[self.id_name][i0:m]] = np.arange(i0, m, dtype=np.int64)
+        self._row[self._buf[self.id_name][i0:m] - self._row0] = np.arange(i0, m, dtype=np.int64)
         cap = len(self._buf[self.id_name])
         if cap > _SHRINK_MIN_CAPACITY and m < _SHRINK_BELOW * cap:
             self._resize(max(2 * m, _MIN_CAPACITY))
 
     def _archive_rows(self, rows: np.ndarray) -> None:
+        spooling = self._spool_dir is not None
+        if spooling and self._na and self._na + rows.size > self._spool_rows:
+            self.flush_archive()  # a chunk never outgrows ``chunk_rows`` (nor its buffers)
         a, b = self._na, self._na + rows.size
         cap = len(self._arch[self.id_name])
         if b > cap:
             cap = max(2 * cap, b, _MIN_CAPACITY)
+            if spooling:
+                cap = max(min(cap, self._spool_rows), b)
             for k, v in self._arch.items():
                 new = np.empty(cap, v.dtype)
                 new[:a] = v[:a]
@@ -236,7 +252,7 @@ class Pool:
         if self._spool_dir is not None and b >= self._spool_rows:
             self.flush_archive()
 
-    def spool(self, folder, *, chunk_rows: int = 65_536) -> None:
+    def spool(self, folder, *, chunk_rows: int = 32_768) -> None:
         """From now on write archived rows to Parquet files in ``folder`` whenever
         ``chunk_rows`` of them have gathered; ``archive`` and ``to_frame`` read them back."""
         self._spool_dir = Path(folder)
@@ -252,7 +268,11 @@ class Pool:
         import pyarrow.parquet as pq
 
         f = self._spool_dir / f"part-{len(self.spooled):05d}.parquet"
-        pq.write_table(pa.table({k: v[: self._na] for k, v in self._arch.items()}), f)
+        # sorted by id in small row groups, so a read of an id range (``iter_frames``)
+        # decodes only the row groups that hold it
+        order = np.argsort(self._arch[self.id_name][: self._na], kind="stable")
+        pq.write_table(pa.table({k: v[: self._na][order] for k, v in self._arch.items()}), f,
+                       row_group_size=_SPOOL_ROW_GROUP)
         self.spooled.append(f)
         self._na = 0  # the buffers are kept for the next chunk: no regrowth, no churn
         release_arrow_memory()
@@ -280,42 +300,42 @@ class Pool:
                     p[k] = np.full(size, self.fills.get(k, _default_fill(k, dt)), dt)
 
     def iter_frames(self, columns: list[str] | None = None, *,
-                    chunk_ids: int = 262_144):
+                    chunk_ids: int = 16_384):
         """``to_frame`` in pieces: one DataFrame per range of ``chunk_ids`` ids, in id order
-        (their concatenation is ``to_frame(columns)``); at most one range is in memory, and
-        a spooled file is read only for the ranges its ids fall in."""
+        (their concatenation is ``to_frame(columns)``). At most one range is in memory, and
+        of a spooled file only the row groups whose ids fall in the range are read."""
         cols = list(self.dtypes) if columns is None else \
             [self.id_name] + [c for c in columns if c != self.id_name]
-        spans = []
-        if self.spooled:
-            import pyarrow.parquet as pq
-
-            for f in self.spooled:
-                ids = pq.read_table(f, columns=[self.id_name]).column(0).to_numpy()
-                if ids.size:
-                    spans.append((f, int(ids.min()), int(ids.max())))
+        groups = [(f, i, lo, hi) for f in self.spooled for i, lo, hi in _id_spans(f, self.id_name)]
         held = [{k: self._arch[k][: self._na] for k in cols},
                 {k: self._buf[k][: self._n] for k in cols}]
         for a in range(0, self.next_id, chunk_ids):
             b = a + chunk_ids
             parts = []
-            for f, lo, hi in spans:
+            wanted: dict[Path, list[int]] = {}
+            for f, i, lo, hi in groups:
                 if lo < b and hi >= a:
-                    import pyarrow.parquet as pq
+                    wanted.setdefault(f, []).append(i)
+            for f, rgs in wanted.items():
+                import pyarrow.parquet as pq
 
-                    have = pq.read_schema(f).names
-                    t = pq.read_table(f, columns=[c for c in cols if c in have],
-                                      filters=[(self.id_name, ">=", a),
-                                               (self.id_name, "<", b)])
-                    parts.append({k: t.column(k).to_numpy() for k in t.column_names})
-            for p in held:
+                pf = pq.ParquetFile(f)
+                have = pf.schema_arrow.names
+                t = pf.read_row_groups(rgs, columns=[c for c in cols if c in have],
+                                       use_threads=False)
+                got = {k: t.column(k).to_numpy() for k in t.column_names}
+                del t
+                parts.append(got)
+            parts.extend(held)
+            for j, p in enumerate(parts):
                 sel = (p[self.id_name] >= a) & (p[self.id_name] < b)
-                if sel.any():
-                    parts.append({k: v[sel] for k, v in p.items()})
+                parts[j] = {k: v[sel] for k, v in p.items()}
+            parts = [p for p in parts if len(p[self.id_name])]
             if not parts:
                 continue
             self._fill_missing(parts, cols)
-            order = np.argsort(np.concatenate([p[self.id_name] for p in parts]), kind="stable")
+            ids = np.concatenate([p[self.id_name] for p in parts])
+            order = np.argsort(ids, kind="stable")
             yield pd.DataFrame({k: np.concatenate([p[k] for p in parts])[order] for k in cols})
 
     # -- tables and pickling ---------------------------------------------------------------
@@ -334,15 +354,16 @@ class Pool:
         state = dict(self.__dict__)
         state["_buf"] = {k: v[: self._n].copy() for k, v in self._buf.items()}
         state["_arch"] = {k: v[: self._na].copy() for k, v in self._arch.items()}
-        state["_row"] = self._row[: self.next_id].copy()
+        state["_row"] = self._row[: self.next_id - self._row0].copy()
         state["_views"] = {}
         return state
 
     def __setstate__(self, state: dict) -> None:
+        state.setdefault("_row0", 0)
         self.__dict__.update(state)
         self._resize(max(self._n, _MIN_CAPACITY))
-        row = np.full(max(self.next_id, _MIN_CAPACITY), -1, np.int64)
-        row[: self.next_id] = self._row
+        row = np.full(max(self.next_id - self._row0, _MIN_CAPACITY), -1, np.int64)
+        row[: len(self._row)] = self._row
         self._row = row
 
 
@@ -373,6 +394,25 @@ def release_arrow_memory() -> None:
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
+
+
+def _id_spans(f: Path, id_name: str) -> list[tuple[int, int, int]]:
+    """(row group, least id, greatest id) of each row group of a spooled file."""
+    import pyarrow.parquet as pq
+
+    meta = pq.read_metadata(f)
+    j = meta.schema.to_arrow_schema().get_field_index(id_name)
+    out = []
+    for i in range(meta.num_row_groups):
+        rg = meta.row_group(i)
+        if rg.num_rows == 0:
+            continue
+        st = rg.column(j).statistics
+        if st is not None and st.has_min_max:
+            out.append((i, int(st.min), int(st.max)))
+        else:  # no statistics: read it for every range
+            out.append((i, -(2**62), 2**62))
+    return out
 
 
 def _default_fill(name: str, dt: np.dtype):
