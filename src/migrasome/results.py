@@ -134,15 +134,16 @@ class Results:
 
     Parameters
     ----------
-    tables : dict of str to DataFrame
+    tables : dict of str to DataFrame, or TableStore
         Keyed by table name; the names of ``SCHEMA`` are checked, others kept as they are.
+        A ``TableStore`` (a streamed simulation's) is kept as it is: its files conform.
     metadata : dict
         JSON-serialisable: ``source`` ("simulation" or "analysis"), ``package_version``,
         ``seed``, ``dt_min``, ``frame_interval_min``, ``width_um``, ``height_um``,
         ``scenario`` (the resolved scenario as a dict), ...
     """
 
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tables: MutableMapping[str, pd.DataFrame] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -26,15 +26,20 @@ _MIN_SLOTS = 1024
 _MAX_LOAD = 0.7
 _REBUILD_LOAD = 0.35
 _REBUILD_PIECE = 131_072
+#: Dishes whose plain grid would take at most this many bytes are kept as one.
+_DENSE_MAX_BYTES = 64_000_000
+#: Keys left probing when the vectorised rounds stop and a plain loop finishes them.
+_SCALAR_TAIL = 32
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: neighbouring bins spread out
 
 
 class FocusGrid:
     """The SMS2 foci on the substrate: per bin, which cell laid the last one and when.
 
-    Only bins with a focus that may still be alive are stored (an open-addressing table
-    keyed by bin), so memory follows the live foci rather than the dish area: a dense
-    grid of a 14.6 mm dish at 3 µm bins would hold 24 million bins. A focus that expired
+    A small dish is a plain grid of bins. For a large one only bins with a focus that may
+    still be alive are stored (an open-addressing table keyed by bin), so memory follows
+    the live foci rather than the dish area: a grid of a 14.6 mm dish at 3 µm bins would
+    hold 24 million bins (380 MB), the table of its live foci 70 MB. A focus that expired
     before the latest laying time is dropped when the table is rebuilt; it could serve
     no site at that time or later, so ``covers`` answers as a full grid would for queries
     at or after the last ``lay``.
@@ -69,8 +74,15 @@ class FocusGrid:
         self._key_dtype = np.int32 if self.shape[0] * self.shape[1] < 2**31 else np.int64
         self._owner_dtype: type = np.int32
         self._times = np.empty(0)  # distinct laying times, min; bins hold an index into them
+        self._keys: np.ndarray
+        self._owner: np.ndarray
+        self._laid: np.ndarray
         self._n_used = 0
         self._alloc(_MIN_SLOTS)
+        n_bins = self.shape[0] * self.shape[1]
+        # a small dish as a plain grid (owner, time laid): cheaper per step than the table
+        self._dense = None if n_bins * 16 > _DENSE_MAX_BYTES else (
+            np.full(self.shape, -1, np.int64), np.full(self.shape, -np.inf))
 
     @classmethod
     def empty(cls, width_um: float, height_um: float, bin_um: float, *,
@@ -95,7 +107,10 @@ class FocusGrid:
         return cls(bin_um, float(lifetime_min), shape)
 
     def __len__(self) -> int:
-        """Bins stored (with a live focus, or one expired since the last rebuild)."""
+        """Bins holding a focus (of a table: live ones and those expired since the last
+        rebuild, counted from above)."""
+        if self._dense is not None:
+            return int(np.count_nonzero(self._dense[0] >= 0))
         return self._n_used
 
     def bins(self, x_um: np.ndarray, y_um: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -131,13 +146,15 @@ class FocusGrid:
         t_min : float
             Time, min (not before an earlier call's).
         """
+        if self._dense is not None:
+            owner, t_laid = self._dense
+            owner[rows, cols] = cell_ids
+            t_laid[rows, cols] = t_min
+            return
         keys = self._keys_of(np.asarray(rows), np.asarray(cols))
         if keys.size == 0:
             return
-        cell_ids = np.asarray(cell_ids)
-        # the last focus laid in a bin wins, as in a sequence of assignments
-        keys, last = np.unique(keys[::-1], return_index=True)
-        owners = cell_ids[::-1][last]
+        owners = np.asarray(cell_ids)
         if owners.size and owners.max() > np.iinfo(self._owner_dtype).max:
             self._owner_dtype = np.int64
             self._owner = self._owner.astype(np.int64)
@@ -145,6 +162,7 @@ class FocusGrid:
             self._times = np.append(self._times, float(t_min))
         if self._n_used + keys.size > _MAX_LOAD * self._keys.size:
             self._rebuild(keys.size)
+        # a bin given twice gets one slot, and the later assignment wins (as in a grid)
         slots = self._slots(keys, claim=True)
         self._owner[slots] = owners
         self._laid[slots] = self._times.size - 1
@@ -167,6 +185,10 @@ class FocusGrid:
         ndarray of bool, shape (n,)
             True where the bin's last focus is the cell's own and still alive.
         """
+        if self._dense is not None:
+            owner, t_laid = self._dense
+            b = self.bins(x_um, y_um)
+            return (owner[b] == cell_ids) & (t_min - t_laid[b] <= self.lifetime_min)
         slots = self._slots(self._keys_of(*self.bins(x_um, y_um)), claim=False)
         out = np.zeros(slots.shape, bool)
         has = slots >= 0
@@ -193,13 +215,14 @@ class FocusGrid:
 
     def _slots(self, keys: np.ndarray, *, claim: bool) -> np.ndarray:
         """Slot of each key (linear probing); absent keys get -1, or with ``claim`` an
-        empty slot of their own (``keys`` then distinct)."""
+        empty slot of their own (equal keys share one: they probe in step). The count of
+        slots taken may then run over (an earlier rebuild, never a different answer)."""
         table, n_slots = self._keys, self._keys.size
         keys = keys.astype(self._key_dtype)
         slot = self._hash(keys)
         out = np.full(keys.size, -1, np.int64)
         todo = np.arange(keys.size)
-        while todo.size:
+        while todo.size > _SCALAR_TAIL:
             s = slot[todo]
             cur = table[s]
             done = cur == keys[todo]
@@ -217,6 +240,21 @@ class FocusGrid:
                 done[free] = True
             todo = todo[~done]
             slot[todo] = (slot[todo] + 1) % n_slots
+        # the last few keys of long probe runs one by one: cheaper than a vector round each
+        for t in todo.tolist():
+            k, i = keys[t], int(slot[t])
+            while True:
+                cur = table[i]
+                if cur == k:
+                    out[t] = i
+                    break
+                if cur == _EMPTY:
+                    if claim:
+                        table[i] = k
+                        out[t] = i
+                        self._n_used += 1
+                    break
+                i = (i + 1) % n_slots
         return out
 
     def _rebuild(self, incoming: int) -> None:

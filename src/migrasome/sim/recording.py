@@ -167,7 +167,8 @@ class Recorder:
                     if fix(name, empty) is not empty:  # needs a cast: through pandas
                         put(name, part.read().to_pandas())
                         continue
-                    for batch in part.iter_batches(batch_size=65_536, use_threads=False):  # as they are
+                    # the batches as they are: no pandas in between
+                    for batch in part.iter_batches(batch_size=65_536, use_threads=False):
                         t = pa.Table.from_batches([batch])
                         if name not in writers:
                             writers[name] = pq.ParquetWriter(folder / f"{name}.parquet",
