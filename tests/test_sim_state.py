@@ -370,3 +370,19 @@ def test_a_streamed_run_holds_no_more_memory_late_than_midway(tmp_path):
     grown_kept, grown_streamed = kept[7] - kept[3], streamed[7] - streamed[3]
     assert grown_kept > 1e6 and kept[7] > 2 * kept[3]
     assert grown_streamed < 0.15 * grown_kept and streamed[7] < 1.5 * streamed[3]
+
+
+def test_a_streamed_run_is_estimated_by_its_cells_not_its_hours():
+    from migrasome.simulation import estimate_cost, resolve_scenario, streams
+
+    big = resolve_scenario("nrk-fibronectin", cells=100_000, hours=12)
+    longer = big.with_changes(**{"run.hours": 48})
+    assert streams(big) and streams(longer)
+    mem = estimate_cost(big)["memory_bytes"]
+    assert mem < 4e9 and estimate_cost(longer)["memory_bytes"] == mem
+    # replicates are merged in memory: by the hour
+    assert estimate_cost(big, replicates=2)["memory_bytes"] > 10 * mem
+    small = resolve_scenario("nrk-fibronectin", cells=30, hours=12)
+    assert not streams(small)
+    assert estimate_cost(small.with_changes(**{"run.hours": 24}))["memory_bytes"] > \
+        estimate_cost(small)["memory_bytes"]

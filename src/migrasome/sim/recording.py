@@ -4,9 +4,11 @@ Kept apart from stepping (as in Mesa's DataCollector): the engine calls ``record
 recorded frames and ``tables`` once at the end.
 
 Frames are kept as column chunks; with ``spool(folder)`` they are flushed as Parquet files
-(one row group each) whenever ``chunk_rows`` rows are buffered, so the memory a run holds
-for its frames stays flat in simulated time. Each table is allocated once at its final
-length and filled chunk by chunk, without an intermediate concatenated copy.
+whenever ``chunk_rows`` rows are buffered, so the memory a run holds for its frames stays
+flat in simulated time. A run that spooled hands its tables over with ``write_tables``:
+each is written piece by piece (frame chunks, ranges of ids of the pools) into one Parquet
+file, never whole in memory, and read when the Results are used. Otherwise ``tables``
+builds them in memory, each allocated once at its final length and filled chunk by chunk.
 """
 
 from __future__ import annotations

@@ -9,10 +9,12 @@ Storage is sized for growth: each column is a pre-allocated buffer whose first `
 entries are the active rows; it doubles when full (amortised O(1) per appended row) and
 halves when mostly empty, so appending ``k`` rows writes ``k`` entries per column instead of
 copying the whole column. Ids are dense increasing integers, so a direct id → row array
-answers ``index_of`` with one gather. Retired rows go to archive buffers that grow the same
-way; with ``spool(folder)`` they are written to Parquet files in chunks instead of kept,
-so memory stays flat in simulated time. Column access returns a view of the active part of
-the buffer.
+answers ``index_of`` with one gather; it starts at the oldest active id, so it follows the
+active rows rather than every id ever given. Retired rows go to archive buffers that grow
+the same way; with ``spool(folder)`` they are written to Parquet files in chunks (sorted by
+id, in small row groups) instead of kept, so memory stays flat in simulated time, and
+``iter_frames`` reads them back range of ids by range. Column access returns a view of the
+active part of the buffer.
 """
 
 from __future__ import annotations
