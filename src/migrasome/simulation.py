@@ -138,7 +138,7 @@ def estimate_cost(scenario: Scenario, *, replicates: int = 1) -> dict[str, float
     steps = hours * 60.0 / scenario.run.dt_min
     dish = scenario.run.width_um * scenario.run.height_um
     if replicates == 1 and streams(scenario):
-        memory = BASE_BYTES + BYTES_PER_CELL_STREAMED * cells
+        memory = float(BASE_BYTES + BYTES_PER_CELL_STREAMED * cells)
     else:
         memory = BASE_BYTES + BYTES_PER_CELL_HOUR * cells * hours * replicates
     return {
