@@ -240,3 +240,159 @@ def test_large_runs_stream_through_a_temporary_folder_to_the_same_tables(monkeyp
     streamed = simulate_mod.simulate("nrk-fibronectin", cells=30, hours=3, seed=7)
     assert seen == ["TemporaryDirectory"]
     assert tables_digest(streamed) == tables_digest(small)
+
+
+# -- memory flat in simulated time ---------------------------------------------------------
+
+
+def _dense_focus_answers(ops, shape, lifetime):
+    """The answers of a plain grid of bins (the reference for the focus table)."""
+    owner, t_laid = np.full(shape, -1, np.int64), np.full(shape, -np.inf)
+    out = []
+    for rows, cols, ids, t, qr, qc, qids in ops:
+        owner[rows, cols] = ids
+        t_laid[rows, cols] = t
+        out.append((owner[qr, qc] == qids) & (t - t_laid[qr, qc] <= lifetime))
+    return out
+
+
+def test_focus_table_answers_as_a_grid_of_bins(monkeypatch):
+    from migrasome.sim import foci
+
+    monkeypatch.setattr(foci, "_DENSE_MAX_BYTES", 0)  # the table, on a small dish
+    rng = np.random.default_rng(3)
+    grid = foci.FocusGrid.empty(240.0, 180.0, 3.0, lifetime_min=10.0)
+    assert grid._dense is None
+    ops = []
+    for k in range(400):
+        n = int(rng.integers(0, 300))  # many repeats of a bin within one laying
+        rows, cols = rng.integers(0, grid.shape[0], n), rng.integers(0, grid.shape[1], n)
+        qr, qc = rng.integers(0, grid.shape[0], 200), rng.integers(0, grid.shape[1], 200)
+        ops.append((rows, cols, rng.integers(0, 5, n), 0.5 * (k + 1), qr, qc,
+                    rng.integers(0, 5, 200)))
+    want = _dense_focus_answers(ops, grid.shape, 10.0)
+    sizes = set()
+    for (rows, cols, ids, t, qr, qc, qids), w in zip(ops, want):
+        grid.lay(rows, cols, ids, t_min=t)
+        x, y = (qc + 0.5) * grid.bin_um, (qr + 0.5) * grid.bin_um
+        assert np.array_equal(grid.covers(x, y, qids, t_min=t), w)
+        sizes.add(grid._keys.size)
+    assert len(sizes) > 2 and any(w.any() for w in want)  # rebuilt, and answers of both kinds
+    assert len(grid) < grid.shape[0] * grid.shape[1]  # expired foci were dropped
+
+
+def test_a_run_keeping_foci_in_the_table_has_the_tables_of_one_with_the_grid(monkeypatch):
+    from migrasome import simulate
+    from migrasome.sim import foci
+
+    grid = simulate("nrk-fibronectin", cells=30, hours=2, seed=11)
+    monkeypatch.setattr(foci, "_DENSE_MAX_BYTES", 0)
+    table = simulate("nrk-fibronectin", cells=30, hours=2, seed=11)
+    assert tables_digest(table) == tables_digest(grid)
+
+
+def test_streamed_results_are_read_from_their_files_when_used(tmp_path):
+    import gc
+    import pickle
+
+    from migrasome.results import TableStore, load_results
+    from migrasome.sim.engine import Simulation
+
+    eager = Simulation(_scenario()).run()
+    sim = Simulation(_scenario())
+    sim.recorder.chunk_rows = 300
+    res = sim.run(spool_dir=tmp_path / "spool")
+    store = res.tables
+    assert isinstance(store, TableStore) and sorted(store) == sorted(eager.tables)
+    on_disk = [n for n in store if not store.is_loaded(n)]
+    assert {"tracks", "fiber_frames", "migrasome_frames", "sites", "migrasomes"} <= set(on_disk)
+    folder = store.path("tracks").parent
+    assert "tracks=" in repr(res) and not store.is_loaded("tracks")  # counted, not read
+    for n in eager.tables:
+        assert res.n_rows(n) == len(eager.tables[n])
+    pd_cols = ["cell_id", "x_um"]
+    assert store.read("tracks", pd_cols).equals(eager.tracks[pd_cols])
+    assert not store.is_loaded("tracks")
+    res.save(tmp_path / "saved")  # files copied as they are
+    assert tables_digest(load_results(tmp_path / "saved")) == tables_digest(eager)
+    assert not store.is_loaded("migrasome_frames")
+    assert tables_digest(pickle.loads(pickle.dumps(res))) == tables_digest(eager)
+    assert tables_digest(res) == tables_digest(eager)  # now read
+    for n in eager.tables:
+        assert list(res.tables[n].dtypes) == list(eager.tables[n].dtypes), n
+        assert res.tables[n] is res.tables[n]  # read once, then kept
+    del res, store
+    gc.collect()
+    assert not folder.exists()  # the files go with the results
+
+
+def _held_by_design(sim) -> int:
+    """Bytes of the active rows (which may still grow in number) and, when streaming, of
+    the one chunk of frames and of retired rows being filled."""
+    pools = [getattr(sim, name) for name in ("cells", "fibers", "sites")]
+    held = sum(v.nbytes for p in pools for v in [*p._buf.values(), p._row])
+    if sim.recorder.spool_dir is not None:
+        held += sum(v.nbytes for parts in sim.recorder.chunks.values() for p in parts
+                    for v in p.values())
+        held += sum(v.nbytes for p in pools for v in p._arch.values())
+    return held
+
+
+def _traced_by_hour(sim, *, spool=None):
+    """tracemalloc's current memory (bytes) at the end of each simulated hour of a run,
+    less what ``_held_by_design``."""
+    import tracemalloc
+
+    if spool is not None:
+        sim.recorder.chunk_rows = 2000
+        sim.recorder.spool(spool)
+        for name in sim._SPOOLED_POOLS:
+            getattr(sim, name).spool(spool / name, chunk_rows=500)
+    per_hour = int(round(60 / sim.dt_min))
+    out = []
+    tracemalloc.start()
+    try:
+        sim.record()
+        for k in range(1, sim.n_steps + 1):
+            sim.step()
+            if k % sim.record_every == 0:
+                sim.record()
+                if spool is not None:  # at most one chunk of frames is held
+                    assert sim.recorder._buffered < sim.recorder.chunk_rows
+                    assert sim.sites._na <= 500 and sim.fibers._na <= 500
+            if k % per_hour == 0:
+                out.append(tracemalloc.get_traced_memory()[0] - _held_by_design(sim))
+    finally:
+        tracemalloc.stop()
+    return out
+
+
+def test_a_streamed_run_holds_no_more_memory_late_than_midway(tmp_path):
+    from migrasome.sim.engine import Simulation
+    from migrasome.simulation import resolve_scenario
+
+    sc = resolve_scenario("nrk-fibronectin", cells=20, hours=6, seed=2)
+    kept = _traced_by_hour(Simulation(sc))
+    streamed = _traced_by_hour(Simulation(sc), spool=tmp_path / "spool")
+    # from hour 3 to hour 6: kept in memory, frames and retired rows grow with time (by
+    # 0.8 MB here); streamed, what is held besides the active rows and the chunks being
+    # filled stays (0.04 MB more)
+    grown_kept, grown_streamed = kept[5] - kept[2], streamed[5] - streamed[2]
+    assert grown_kept > 0.5e6 and kept[5] > 1.8 * kept[2]
+    assert grown_streamed < 0.15 * grown_kept
+
+
+def test_a_streamed_run_is_estimated_by_its_cells_not_its_hours():
+    from migrasome.simulation import estimate_cost, resolve_scenario, streams
+
+    big = resolve_scenario("nrk-fibronectin", cells=100_000, hours=12)
+    longer = big.with_changes(**{"run.hours": 48})
+    assert streams(big) and streams(longer)
+    mem = estimate_cost(big)["memory_bytes"]
+    assert mem < 4e9 and estimate_cost(longer)["memory_bytes"] == mem
+    # replicates are merged in memory: by the hour
+    assert estimate_cost(big, replicates=2)["memory_bytes"] > 10 * mem
+    small = resolve_scenario("nrk-fibronectin", cells=30, hours=12)
+    assert not streams(small)
+    assert estimate_cost(small.with_changes(**{"run.hours": 24}))["memory_bytes"] > \
+        estimate_cost(small)["memory_bytes"]

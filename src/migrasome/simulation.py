@@ -22,6 +22,10 @@ __all__ = ["simulate", "resolve_scenario", "merge_replicates", "estimate_cost", 
 BYTES_PER_CELL_HOUR = 34_000
 #: Baseline memory of the interpreter and the package, bytes (measured as above).
 BASE_BYTES = 120_000_000
+#: Memory a run that streams its frames (``stream_folder``) holds per cell, bytes, whatever
+#: its length: measured, 10,000 NRK cells × 12 h streamed (peak RSS 407 MB, flat over the
+#: second half of the run), rounded up.
+BYTES_PER_CELL_STREAMED = 30_000
 #: CPU time per cell and step, s, and per step, s (measured with
 #: ``benchmarks/bench_simulate.py`` on 2 cores, rounded up).
 SECONDS_PER_CELL_STEP = 15e-6
@@ -124,12 +128,21 @@ def estimate_cost(scenario: Scenario, *, replicates: int = 1) -> dict[str, float
     dict
         ``memory_bytes`` (peak, estimated), ``seconds`` (CPU, estimated),
         ``cell_area_fraction`` (summed cell area over the dish area).
+
+    Notes
+    -----
+    A single run that streams its frames (see ``streams``) holds memory per cell, not per
+    cell and hour; replicates are merged in memory, so they are estimated by the hour.
     """
     cells, hours = scenario.cells.n_cells, scenario.run.hours
     steps = hours * 60.0 / scenario.run.dt_min
     dish = scenario.run.width_um * scenario.run.height_um
+    if replicates == 1 and streams(scenario):
+        memory = float(BASE_BYTES + BYTES_PER_CELL_STREAMED * cells)
+    else:
+        memory = BASE_BYTES + BYTES_PER_CELL_HOUR * cells * hours * replicates
     return {
-        "memory_bytes": BASE_BYTES + BYTES_PER_CELL_HOUR * cells * hours * replicates,
+        "memory_bytes": memory,
         "seconds": replicates * steps * (SECONDS_PER_STEP + SECONDS_PER_CELL_STEP * cells),
         "cell_area_fraction": cells * np.pi * scenario.cells.radius_um**2 / dish,
     }
@@ -193,15 +206,32 @@ def check_cost(scenario: Scenario, *, replicates: int = 1) -> dict[str, float]:
 STREAM_ABOVE_ROWS = 2_000_000
 
 
+def streams(scenario: Scenario) -> bool:
+    """Whether a run of ``scenario`` streams its frames (more than ``STREAM_ABOVE_ROWS``
+    frame rows expected).
+
+    Examples
+    --------
+    >>> streams(resolve_scenario("nrk-fibronectin"))
+    False
+    >>> streams(resolve_scenario("nrk-fibronectin", cells=10_000))
+    True
+    """
+    run = scenario.run
+    record_every = max(1, int(round(run.record_every_min / run.dt_min)))
+    frames = int(round(run.hours * 60 / run.dt_min)) // record_every + 1
+    # ≈ 1 track + ~8 RF segments + ~3 migrasomes per cell and frame at steady state
+    return scenario.cells.n_cells * frames * 12 >= STREAM_ABOVE_ROWS
+
+
 def stream_folder(sim):
     """A context giving a temporary folder for a large run's streamed frames and retired
-    rows (removed on exit), or None for a small run."""
+    rows (removed on exit), or None for a small run. The Results of a streamed run keep
+    their tables in a folder of their own, so this one may go when the run ends."""
     import contextlib
     import tempfile
 
-    frames = sim.n_steps // sim.record_every + 1
-    # ≈ 1 track + ~8 RF segments + ~3 migrasomes per cell and frame at steady state
-    if sim.scenario.cells.n_cells * frames * 12 < STREAM_ABOVE_ROWS:
+    if not streams(sim.scenario):
         return contextlib.nullcontext(None)
     return tempfile.TemporaryDirectory(prefix="migrasome-frames-")
 

@@ -26,6 +26,8 @@ migrasome by setting its ``t_breakdown_min`` to ``sim.t_min`` and its ``fate``
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from .._version import __version__
@@ -44,7 +46,7 @@ from .motility import (
     step_motility,
 )
 from .recording import Recorder
-from .state import Pool
+from .state import Pool, system_arrow_pool
 
 __all__ = ["Simulation", "CELL_COLUMNS"]
 
@@ -54,6 +56,14 @@ CELL_COLUMNS = {
     "rear_width_um": float, "turn_rate_rad_per_min": float, "pol_x": float, "pol_y": float,
     "motility_factor": float, "bias_x": float, "bias_y": float,
 }
+
+
+def _conform(name: str, df):
+    """``df`` cast to the schema of table ``name`` (itself when it conforms already)."""
+    from ..results import SCHEMA, validate_table
+
+    ok = all(c in df.columns and str(df[c].dtype) == d for c, d in SCHEMA.get(name, {}).items())
+    return df if ok else validate_table(name, df)
 
 
 def _apply(pool: Pool, changes: dict[str, np.ndarray]) -> None:
@@ -175,23 +185,25 @@ class Simulation:
         every = 0
         if checkpoint is not None and checkpoint_every_min:
             every = max(1, int(round(checkpoint_every_min / self.dt_min)))
-        if self.steps_done == 0:
-            self.record()
-        for k in range(self.steps_done + 1, total + 1):
-            self.step()
-            if k % self.record_every == 0:
+        streaming = self.recorder.spool_dir is not None
+        with system_arrow_pool() if streaming else contextlib.nullcontext():
+            if self.steps_done == 0:
                 self.record()
-            if every and k % every == 0 and k < total:
-                self.save_checkpoint(checkpoint)
-            if progress is not None and (k % 20 == 0 or k == total):
-                progress(k, total)
-        return self.results()
+            for k in range(self.steps_done + 1, total + 1):
+                self.step()
+                if k % self.record_every == 0:
+                    self.record()
+                if every and k % every == 0 and k < total:
+                    self.save_checkpoint(checkpoint)
+                if progress is not None and (k % 20 == 0 or k == total):
+                    progress(k, total)
+            return self.results()
 
     def results(self) -> Results:
+        """The run's Results. A run that streamed (``run(spool_dir=...)``) hands its tables
+        over as Parquet files in a temporary folder of their own, read when first used and
+        removed with the Results; otherwise they are built in memory."""
         sc = self.scenario
-        tables = self.recorder.tables(self)
-        for m in self.modules:
-            tables.update(m.tables())
         meta = {
             "source": "simulation",
             "package_version": __version__,
@@ -206,15 +218,23 @@ class Simulation:
             "boundary": "reflecting",
             "scenario": sc.model_dump(mode="json"),
         }
-        from ..results import SCHEMA, validate_table
+        from ..results import TableStore
 
-        res = Results(tables={}, metadata=meta)
-        for name in list(tables):  # one at a time, and no copy of a table that conforms
-            df = tables.pop(name)
-            ok = all(c in df.columns and str(df[c].dtype) == d
-                     for c, d in SCHEMA.get(name, {}).items())
-            res.tables[name] = df if ok else validate_table(name, df)
-        return res
+        if self.recorder.spool_dir is not None:
+            import tempfile
+
+            keep = tempfile.TemporaryDirectory(prefix="migrasome-results-")
+            store = TableStore(self.recorder.write_tables(self, keep.name, conform=_conform),
+                               keep=keep)
+        else:
+            tables = self.recorder.tables(self)
+            store = TableStore()
+            for name in list(tables):  # one at a time, and no copy of a table that conforms
+                store[name] = _conform(name, tables.pop(name))
+        for m in self.modules:
+            for name, df in m.tables().items():
+                store[name] = _conform(name, df)
+        return Results(tables=store, metadata=meta)
 
     # -- checkpoints ---------------------------------------------------------------------
 

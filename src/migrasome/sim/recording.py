@@ -4,9 +4,11 @@ Kept apart from stepping (as in Mesa's DataCollector): the engine calls ``record
 recorded frames and ``tables`` once at the end.
 
 Frames are kept as column chunks; with ``spool(folder)`` they are flushed as Parquet files
-(one row group each) whenever ``chunk_rows`` rows are buffered, so the memory a run holds
-for its frames stays flat in simulated time. Each table is allocated once at its final
-length and filled chunk by chunk, without an intermediate concatenated copy.
+whenever ``chunk_rows`` rows are buffered, so the memory a run holds for its frames stays
+flat in simulated time. A run that spooled hands its tables over with ``write_tables``:
+each is written piece by piece (frame chunks, ranges of ids of the pools) into one Parquet
+file, never whole in memory, and read when the Results are used. Otherwise ``tables``
+builds them in memory, each allocated once at its final length and filled chunk by chunk.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..codes import Fate, SiteType, Stage, labels
+from .state import release_arrow_memory
 
 __all__ = ["Recorder"]
 
@@ -24,7 +27,7 @@ __all__ = ["Recorder"]
 class Recorder:
     """Collects per-frame rows as column chunks and turns them into schema tables."""
 
-    def __init__(self, *, chunk_rows: int = 250_000):
+    def __init__(self, *, chunk_rows: int = 131_072):
         self.chunks: dict[str, list[dict[str, np.ndarray]]] = {
             "tracks": [], "fiber_frames": [], "migrasome_frames": []}
         self.chunk_rows = chunk_rows
@@ -53,6 +56,7 @@ class Recorder:
                 self.files[name].append(f)
                 parts.clear()
         self._buffered = 0
+        release_arrow_memory()
 
     def _table(self, name: str) -> pd.DataFrame:
         """One frame table: every column allocated once at its final length and filled
@@ -77,7 +81,7 @@ class Recorder:
             at += n
 
         for f in files:
-            t = pq.read_table(f)
+            t = pq.read_table(f, use_threads=False)
             put({k: t.column(k).to_numpy() for k in t.column_names})
             del t
         for p in parts:
@@ -117,30 +121,111 @@ class Recorder:
                 self.flush()
 
     def tables(self, sim) -> dict[str, pd.DataFrame]:
-        out: dict[str, pd.DataFrame] = {}
-        cells = sim.cells
-        out["cells"] = pd.DataFrame({
-            "cell_id": cells.ids, "cell_type": cells["cell_type"].astype(str),
-            "radius_um": cells["radius_um"],
-            "intrinsic_speed_um_per_min": cells["base_speed_um_per_min"],
-        })
-        fibers = sim.fibers.to_frame()
-        out["fibers"] = fibers[["fiber_id", "cell_id", "parent_fiber_id", "anchor_x_um",
-                                "anchor_y_um", "t_form_min", "t_break_min", "length_um",
-                                "depth"]].copy()
-        sites = sim.sites.to_frame()
-        sites["site_type"] = sites["site_type"].map(labels(SiteType))
-        sites["fate"] = sites["fate"].map(labels(Fate))
-        out["sites"] = sites[["site_id", "cell_id", "fiber_id", "site_type", "x_um", "y_um",
-                              "focus", "t_created_min", "t_nucleation_min",
-                              "t_growth_onset_min", "t_full_size_min", "t_release_min",
-                              "t_breakdown_min", "stabilized", "max_diameter_um",
-                              "domain_area_um2", "fate"]].copy()
-        mig = out["sites"][out["sites"]["stabilized"]].drop(columns=["stabilized", "focus"])
-        out["migrasomes"] = mig.rename(columns={"site_id": "migrasome_id"}).reset_index(drop=True)
+        """The schema tables of the run, in memory."""
+        out: dict[str, pd.DataFrame] = {"cells": _cells(sim.cells)}
+        out["fibers"] = _fibers(sim.fibers.to_frame(FIBER_TABLE[1:]))
+        out["sites"] = _sites(sim.sites.to_frame(SITE_TABLE[1:]))
+        out["migrasomes"] = _migrasomes(out["sites"])
         # the frame tables last, so the pools' tables are built while those are not in memory
         frames = {name: self._table(name) for name in self.chunks}
         return {**frames, **out}
+
+    def write_tables(self, sim, folder, *, conform=None) -> dict[str, pd.DataFrame | Path]:
+        """The schema tables of the run, written chunk by chunk as Parquet files into
+        ``folder`` (one row group per chunk): the tables are never whole in memory.
+
+        ``conform(name, df)`` is applied to every chunk before it is written (e.g. casting
+        to the schema). Returns name → file, and ``cells`` as a DataFrame (one row per cell).
+        """
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        fix = conform or (lambda name, df: df)
+        out: dict[str, pd.DataFrame | Path] = {"cells": fix("cells", _cells(sim.cells))}
+        writers: dict[str, pq.ParquetWriter] = {}
+
+        def put(name: str, df: pd.DataFrame) -> None:
+            if not len(df):  # an empty piece has no types for its text columns
+                return
+            t = pa.Table.from_pandas(fix(name, df), preserve_index=False)
+            if name not in writers:
+                writers[name] = pq.ParquetWriter(folder / f"{name}.parquet", t.schema)
+            writers[name].write_table(t)
+
+        try:
+            for df in sim.fibers.iter_frames(FIBER_TABLE[1:], chunk_ids=CHUNK_IDS):
+                put("fibers", _fibers(df))
+            for df in sim.sites.iter_frames(SITE_TABLE[1:], chunk_ids=CHUNK_IDS):
+                sites = _sites(df)
+                put("sites", sites)
+                put("migrasomes", _migrasomes(sites))
+            self.flush()
+            for name, files in self.files.items():
+                for f in files:
+                    part = pq.ParquetFile(f)
+                    empty = part.schema_arrow.empty_table().to_pandas()
+                    if fix(name, empty) is not empty:  # needs a cast: through pandas
+                        put(name, part.read().to_pandas())
+                        continue
+                    # the batches as they are: no pandas in between
+                    for batch in part.iter_batches(batch_size=65_536, use_threads=False):
+                        t = pa.Table.from_batches([batch])
+                        if name not in writers:
+                            writers[name] = pq.ParquetWriter(folder / f"{name}.parquet",
+                                                             t.schema)
+                        writers[name].write_table(t)
+                    release_arrow_memory()
+        finally:
+            for w in writers.values():
+                w.close()
+        empty = {"fibers": lambda: _fibers(sim.fibers.to_frame(FIBER_TABLE[1:])),
+                 "sites": lambda: _sites(sim.sites.to_frame(SITE_TABLE[1:])),
+                 "migrasomes": lambda: _migrasomes(_sites(sim.sites.to_frame(SITE_TABLE[1:])))}
+        for name in [*empty, *self.chunks]:
+            if name in writers:
+                out[name] = folder / f"{name}.parquet"
+            elif name in empty:  # no row at all: the in-memory path gives the empty table
+                out[name] = fix(name, empty[name]())
+            else:
+                out[name] = fix(name, self._table(name))
+        return {k: out[k] for k in [*self.chunks, "cells", *empty]}  # as ``tables`` orders them
+
+
+#: Ids per piece of the entity tables written by ``write_tables`` (a row group each).
+CHUNK_IDS = 16_384
+#: Columns of the entity tables, in order (the id first).
+FIBER_TABLE = ["fiber_id", "cell_id", "parent_fiber_id", "anchor_x_um", "anchor_y_um",
+               "t_form_min", "t_break_min", "length_um", "depth"]
+SITE_TABLE = ["site_id", "cell_id", "fiber_id", "site_type", "x_um", "y_um", "focus",
+              "t_created_min", "t_nucleation_min", "t_growth_onset_min", "t_full_size_min",
+              "t_release_min", "t_breakdown_min", "stabilized", "max_diameter_um",
+              "domain_area_um2", "fate"]
+
+
+def _cells(cells) -> pd.DataFrame:
+    return pd.DataFrame({
+        "cell_id": cells.ids, "cell_type": cells["cell_type"].astype(str),
+        "radius_um": cells["radius_um"],
+        "intrinsic_speed_um_per_min": cells["base_speed_um_per_min"],
+    })
+
+
+def _fibers(df: pd.DataFrame) -> pd.DataFrame:
+    return df[FIBER_TABLE].copy()
+
+
+def _sites(df: pd.DataFrame) -> pd.DataFrame:
+    df = df[SITE_TABLE].copy()
+    df["site_type"] = df["site_type"].map(labels(SiteType))
+    df["fate"] = df["fate"].map(labels(Fate))
+    return df
+
+
+def _migrasomes(sites: pd.DataFrame) -> pd.DataFrame:
+    mig = sites[sites["stabilized"]].drop(columns=["stabilized", "focus"])
+    return mig.rename(columns={"site_id": "migrasome_id"}).reset_index(drop=True)
 
 
 def _arrow(parts: list[dict[str, np.ndarray]]):
