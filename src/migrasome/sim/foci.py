@@ -28,8 +28,6 @@ _REBUILD_LOAD = 0.35
 _REBUILD_PIECE = 131_072
 #: Dishes whose plain grid would take at most this many bytes are kept as one.
 _DENSE_MAX_BYTES = 64_000_000
-#: Keys left probing when the vectorised rounds stop and a plain loop finishes them.
-_SCALAR_TAIL = 32
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: neighbouring bins spread out
 
 
@@ -222,7 +220,7 @@ class FocusGrid:
         slot = self._hash(keys)
         out = np.full(keys.size, -1, np.int64)
         todo = np.arange(keys.size)
-        while todo.size > _SCALAR_TAIL:
+        while todo.size:  # one vectorised probe round for all keys still looking
             s = slot[todo]
             cur = table[s]
             done = cur == keys[todo]
@@ -240,21 +238,6 @@ class FocusGrid:
                 done[free] = True
             todo = todo[~done]
             slot[todo] = (slot[todo] + 1) % n_slots
-        # the last few keys of long probe runs one by one: cheaper than a vector round each
-        for t in todo.tolist():
-            k, i = keys[t], int(slot[t])
-            while True:
-                cur = table[i]
-                if cur == k:
-                    out[t] = i
-                    break
-                if cur == _EMPTY:
-                    if claim:
-                        table[i] = k
-                        out[t] = i
-                        self._n_used += 1
-                    break
-                i = (i + 1) % n_slots
         return out
 
     def _rebuild(self, incoming: int) -> None:
