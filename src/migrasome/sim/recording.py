@@ -146,13 +146,14 @@ class Recorder:
         out: dict[str, pd.DataFrame | Path] = {"cells": fix("cells", _cells(sim.cells))}
         writers: dict[str, pq.ParquetWriter] = {}
 
-        def put(name: str, df: pd.DataFrame) -> None:
-            if not len(df):  # an empty piece has no types for its text columns
-                return
-            t = pa.Table.from_pandas(fix(name, df), preserve_index=False)
+        def write(name: str, t) -> None:
             if name not in writers:
                 writers[name] = pq.ParquetWriter(folder / f"{name}.parquet", t.schema)
             writers[name].write_table(t)
+
+        def put(name: str, df: pd.DataFrame) -> None:
+            if len(df):  # an empty piece has no types for its text columns
+                write(name, pa.Table.from_pandas(fix(name, df), preserve_index=False))
 
         try:
             for df in sim.fibers.iter_frames(FIBER_TABLE[1:], chunk_ids=CHUNK_IDS):
@@ -171,11 +172,7 @@ class Recorder:
                         continue
                     # the batches as they are: no pandas in between
                     for batch in part.iter_batches(batch_size=65_536, use_threads=False):
-                        t = pa.Table.from_batches([batch])
-                        if name not in writers:
-                            writers[name] = pq.ParquetWriter(folder / f"{name}.parquet",
-                                                             t.schema)
-                        writers[name].write_table(t)
+                        write(name, pa.Table.from_batches([batch]))
                     release_arrow_memory()
         finally:
             for w in writers.values():
