@@ -136,3 +136,50 @@ def test_the_shipped_zebrafish_spec_fits_only_embryo_observations():
     ids = set(spec.ids or [])
     assert ids and ids <= set(OBS.loc[OBS["set"] == "training", "id"])
     assert all(OBS.set_index("id").loc[list(ids), "condition"].str.startswith("zebrafish"))
+
+
+def test_a_plain_change_leaves_a_presets_own_value_and_a_scoped_one_sets_it():
+    from migrasome.observations import changes_for
+
+    plain = {"fibers.adhesion_density_per_um2": 0.02}
+    scoped = {"l929-fibronectin/fibers.adhesion_density_per_um2": 0.03}
+    assert changes_for("nrk-fibronectin", plain) == plain
+    assert changes_for("l929-fibronectin", plain) == {}  # the preset sets its own 0.017
+    assert changes_for("l929-fibronectin", {**plain, **scoped}) == {
+        "fibers.adhesion_density_per_um2": 0.03}
+    assert changes_for("nrk-fibronectin", scoped) == {}
+
+
+def test_the_evaluation_budget_counts_the_jacobian_and_scoped_paths_are_checked():
+    from migrasome.calibrate import current_value
+    from migrasome.parameters import ScenarioError
+
+    assert current_value("l929-fibronectin/fibers.adhesion_density_per_um2") == 0.017
+    with pytest.raises(ScenarioError, match="no-such-preset"):
+        CalibrationSpec(parameters={"no-such-preset/cells.adhesion_optimum": (0.1, 0.9)})
+    calls = []
+    spec = CalibrationSpec(parameters={"cells.adhesion_optimum": (0.15, 0.8),
+                                       "fibers.adhesion_density_per_um2": (0.004, 0.05)},
+                           ids=["wu2017_nrk_fn"], seeds=[7], cells=20, hours=2.0,
+                           max_evaluations=6)
+    fit = calibrate(spec, progress=lambda k, n: calls.append((k, n)))
+    assert fit.evaluations <= 6  # two iterations of 1 + 2 points at most
+    assert calls and all(n == 6 and k <= 6 for k, n in calls)
+
+
+def test_the_shipped_spec_fits_every_cell_culture_training_observation():
+    from importlib import resources
+
+    from migrasome.calibrate import load_spec
+
+    with resources.as_file(resources.files("migrasome") / "data" / "calibration.toml") as f:
+        spec = load_spec(f)
+    train = OBS[OBS["set"] == "training"]
+    culture = set(train.loc[~train["condition"].str.startswith("zebrafish"), "id"])
+    assert set(spec.ids or []) == culture
+    fitted = {p for p in spec.parameters if "/" not in p}
+    from migrasome.calibrate import fitted_parameters
+
+    informed = {r.path for r in fitted_parameters().itertuples()
+                if set(r.fitted_to) & culture}
+    assert informed <= fitted

@@ -53,6 +53,9 @@ class TableStore(MutableMapping):
     keep : object, optional
         Kept as long as the store is (e.g. the ``tempfile.TemporaryDirectory`` holding the
         files, so they are removed with the store).
+    validate : bool
+        Check a table against ``SCHEMA`` when it is first read from its file (for files
+        this package did not just write, e.g. a saved folder).
 
     Examples
     --------
@@ -69,15 +72,25 @@ class TableStore(MutableMapping):
     """
 
     def __init__(self, tables: Mapping[str, pd.DataFrame | Path] | None = None, *,
-                 keep: object = None):
+                 keep: object = None, validate: bool = False):
         self._data: dict[str, pd.DataFrame | Path] = dict(tables or {})
         self._keep = keep
+        self._validate = validate
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         v = self._data[name]
         if isinstance(v, Path):
-            v = self._data[name] = pd.read_parquet(v)
+            v = pd.read_parquet(v)
+            self._data[name] = v = validate_table(name, v) if self._validate else v
         return v
+
+    def load_from(self, folder: Path) -> None:
+        """Read into memory every table whose file lies in ``folder`` (before it is
+        replaced)."""
+        folder = folder.resolve()
+        for name, v in self._data.items():
+            if isinstance(v, Path) and v.resolve().parent == folder:
+                self[name]
 
     def __setitem__(self, name: str, value: pd.DataFrame) -> None:
         self._data[name] = value
@@ -125,7 +138,8 @@ class TableStore(MutableMapping):
 
     def __getstate__(self) -> dict:
         # a pickled store carries its tables: its files may not outlive this process
-        return {"_data": {k: self[k] for k in list(self._data)}, "_keep": None}
+        return {"_data": {k: self[k] for k in list(self._data)}, "_keep": None,
+                "_validate": False}
 
 
 @dataclass
@@ -189,6 +203,8 @@ class Results:
         FileExistsError
             If ``path`` exists and ``overwrite`` is False.
         """
+        if isinstance(self.tables, TableStore) and Path(path).exists():
+            self.tables.load_from(Path(path))  # a table read lazily from the folder replaced
         with atomic_dir(path, overwrite=overwrite) as tmp:
             self.write_into(tmp)
         return Path(path)
@@ -209,6 +225,9 @@ class Results:
 def load_results(path: str | os.PathLike) -> Results:
     """Read a folder written by :meth:`Results.save`.
 
+    Tables are read from their files when first used (and checked against ``SCHEMA`` then),
+    so opening a large run, or asking it only for ``n_rows``, costs no memory.
+
     Raises
     ------
     FileNotFoundError
@@ -220,10 +239,10 @@ def load_results(path: str | os.PathLike) -> Results:
         raise FileNotFoundError(f"{path} is not a results folder: no metadata.json in it")
     meta = json.loads(meta_file.read_text())
     names = meta.pop("tables", None) or [p.stem for p in sorted(path.glob("*.parquet"))]
-    tables = {}
+    tables: dict[str, pd.DataFrame | Path] = {}
     for name in names:
         f = path / f"{name}.parquet"
         if not f.is_file():
             raise FileNotFoundError(f"{path} is incomplete: {f.name} is missing")
-        tables[name] = pd.read_parquet(f)
-    return Results(tables=tables, metadata=meta)
+        tables[name] = f
+    return Results(tables=TableStore(tables, validate=True), metadata=meta)

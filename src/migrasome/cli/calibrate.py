@@ -41,8 +41,12 @@ def calibrate(
         (tmp / "fitted.toml").write_text(fit.to_toml(), encoding="utf-8")
         (tmp / "report.md").write_text(fit_report(fit, sp), encoding="utf-8")
         fit.table.drop(columns=["per_seed"]).to_csv(tmp / "fit.csv", index=False)
+        if fit.jacobian is not None:
+            fit.jacobian.to_csv(tmp / "jacobian.csv", index_label="id")
     for p, v in fit.values.items():
-        typer.echo(f"{p} = {v:.4g} ± {fit.sd[p]:.2g}")
+        a, z = fit.interval[p]
+        typer.echo(f"{p} = {v:.4g} ± {fit.sd[p]:.2g} ({a:.3g}–{z:.3g}"
+                   f"{'' if fit.identified[p] else ', not identified'})")
     typer.echo(f"calibration → {out} ({fit.evaluations} evaluations)")
 
 

@@ -39,6 +39,11 @@ def _infer_status(source: str) -> str:
     return "measured"
 
 
+#: Appended to the source of every value that the shipped calibration wrote.
+CALIBRATED = ("; value from `migrasome calibrate` on data/calibration.toml "
+              "(docs/model.md §5)")
+
+
 def param(default: Any, source: str, *, unit: str = "", description: str = "",
           status: str | None = None, fitted_to: tuple[str, ...] = (), **bounds: Any) -> Any:
     """A validated parameter with its unit, bounds, source and status.

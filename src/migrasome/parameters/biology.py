@@ -6,7 +6,7 @@ Molecular levels, retraction fibres, biogenesis kinetics at each site, and the m
 
 from __future__ import annotations
 
-from .base import Section, param
+from .base import CALIBRATED, Section, param
 
 __all__ = ["MoleculeLevels", "FiberParams", "BiogenesisParams", "MembraneParams"]
 
@@ -68,10 +68,11 @@ class MoleculeLevels(Section):
     PIP5K1A: float = param(1.0, "wild type", ge=0, le=100)
     Rab35: float = param(1.0, "wild type", ge=0, le=100)
     ITGA5: float = param(1.0, "wild type (NRK express α5 highly, Wu 2017)", ge=0, le=100)
-    ITGA3: float = param(0.45, "fitted: NRK α3 vs α5, from migrasomes on laminin-511 "
-                         "(Wu 2017, fig≈ 2 vs 7)", ge=0, le=100,
+    ITGA3: float = param(0.458, "fitted: NRK α3 vs α5, from migrasomes on laminin-511 "
+                         "(Wu 2017, fig≈ 2 vs 7)" + CALIBRATED, ge=0, le=100,
         fitted_to=('wu2017_laminin',))
-    ITGA1: float = param(0.5, "fitted: NRK α1, from migrasomes on collagen (Wu 2017)",
+    ITGA1: float = param(0.502, "fitted: NRK α1, from migrasomes on collagen (Wu 2017)"
+                         + CALIBRATED,
                          ge=0, le=100,
         fitted_to=('wu2017_collagen1',))
     ITGAV: float = param(1.0, "wild type (αv integrins also bind fibronectin)", ge=0, le=100)
@@ -113,9 +114,9 @@ class FiberParams(Section):
     """
 
     adhesion_density_per_um2: float = param(
-        0.014, "fitted: RF-anchoring adhesions per µm² at saturating ligand; `migrasome "
-        "calibrate` (with cells.adhesion_optimum) to ≈7 migrasomes per NRK cell on "
-        "fibronectin (Wu 2017, fig≈) and the Chen 2019 dose ratios: 0.014 ± 0.006",
+        0.0143, "fitted: RF-anchoring adhesions per µm² at saturating ligand, to ≈7 "
+        "migrasomes per NRK cell on fibronectin (Wu 2017, fig≈) and the Chen 2019 dose "
+        "ratios (with cells.adhesion_optimum)" + CALIBRATED,
         unit="1/µm²", gt=0, fitted_to=('wu2017_nrk_fn', 'chen2019_fn_low',
                                        'chen2019_fn_high'))
     join_distance_um: float = param(
@@ -142,9 +143,9 @@ class FiberParams(Section):
         0.9, "assumed: largest fraction along its parent at which a branch joins (the two "
         "tubes zip together over the stretch nearest the cell)", gt=0, le=1)
     tspan4_stabilization: float = param(
-        0.95, "Wang 2022: TSPAN4 OE lengthens total RF length ≈2.7× (exponent of the "
-        "tetraspanin level dividing the RF rupture rate: tetraspanin webs reinforce the "
-        "tube; assumed form); `migrasome calibrate` on wang2022_rf_length: 0.95 ± 0.09",
+        0.964, "fitted: Wang 2022: TSPAN4 OE lengthens total RF length ≈2.7× (exponent of "
+        "the tetraspanin level dividing the RF rupture rate: tetraspanin webs reinforce the "
+        "tube; assumed form)" + CALIBRATED,
         ge=0, le=5,
         fitted_to=('wang2022_rf_length',))
 
@@ -223,8 +224,8 @@ class BiogenesisParams(Section):
     integrin_rate_per_min: float = param(0.08, "assumed: α5 clusters in ~10–15 min "
                                          "(Ding 2023; Wu 2017)", unit="1/min", gt=0)
     nucleation_threshold: float = param(
-        0.35, "assumed: α5 cluster (rel. to WT steady state) that anchors a site; sets the "
-        "ITGA5-KD phenotype (Wu 2017 ≈0.5×)", gt=0, le=1,
+        0.335, "fitted: α5 cluster (rel. to WT steady state) that anchors a site, to the "
+        "ITGA5-KD phenotype (Wu 2017 ≈0.5×)" + CALIBRATED, gt=0, le=1,
         fitted_to=('wu2017_itga5kd',))
     nucleation_timeout_min: float = param(
         90.0, "assumed: a site that has not anchored by then is abandoned", unit="min", gt=0)
@@ -262,12 +263,12 @@ class BiogenesisParams(Section):
         21.0, "assumed: gives κ_p/κ_l = 11 at the median WT enrichment, near the published "
         "model's 10 (Huang 2019 Nat Cell Biol)", gt=1, le=100)
     tetraspanin_exponent: float = param(
-        1.6, "assumed: TEMs assemble TEMAs cooperatively (Huang 2019); with the "
-        "site spread this gives tspan4a/tspan7 loss ≈3–4× fewer (Jiang 2019) and "
-        "TSPAN4-OE ≈3.5× more (Wang 2022)", gt=0, le=10,
+        1.59, "fitted: TEMs assemble TEMAs cooperatively (Huang 2019); with the site "
+        "spread, to tspan4a loss ≈3–4× fewer (Jiang 2019) and TSPAN4-OE ≈3.5× more (Wang "
+        "2022)" + CALIBRATED, gt=0, le=10,
         fitted_to=('wang2022_tspan4oe', 'jiang2019_tspan4a'))
-    cholesterol_half: float = param(0.6, "assumed: cholesterol needed for TEMA "
-                                    "(Huang 2019: MβCD blocks)", gt=0,
+    cholesterol_half: float = param(0.601, "fitted: cholesterol needed for TEMA, to "
+                                    "Huang 2019 (MβCD blocks)" + CALIBRATED, gt=0,
         fitted_to=('huang2019_mbcd',))
     cholesterol_hill: float = param(4.0, "assumed: steep, Huang 2019 (depletion blocks)",
                                     gt=0, le=10)
@@ -275,26 +276,27 @@ class BiogenesisParams(Section):
         0.3, "Dharan 2023: tension jumps at junctions start swellings (SM head start, "
         "assumed size)", ge=0, le=1)
     anchor_spread: float = param(
-        0.5, "fitted: log-normal σ of site-to-site integrin supply (ligand density under "
-        "the adhesion); sets how graded the ITGA5-KD phenotype is (Wu 2017 ≈0.5×)",
+        0.522, "fitted: log-normal σ of site-to-site integrin supply (ligand density "
+        "under the adhesion); sets how graded the ITGA5-KD phenotype is (Wu 2017 ≈0.5×)"
+        "" + CALIBRATED,
         gt=0, le=3, fitted_to=("wu2017_itga5kd",))
     sms2_spread: float = param(
         0.35, "assumed: log-normal σ of site-to-site SMS2 activity", gt=0, le=3)
     enrichment_spread: float = param(
-        1.2, "fitted: log-normal σ of site-to-site tetraspanin supply; sets how graded the "
-        "tetraspanin phenotypes are", gt=0, le=5,
+        1.16, "fitted: log-normal σ of site-to-site tetraspanin supply; sets how graded "
+        "the tetraspanin phenotypes are" + CALIBRATED, gt=0, le=5,
         fitted_to=("jiang2019_tspan4a", "wang2022_tspan4oe"))
     enrichment_threshold: float = param(
         1.0, "assumed: tetraspanin enrichment (relative to the wild-type median) a swelling "
         "needs to be kept, so half of wild-type swellings are kept (Dharan 2023: without "
         "TSPAN4 enrichment swellings do not become migrasomes)", gt=0, le=100)
     pip2_half: float = param(
-        1.0, "fitted: PI(4,5)P2 level (relative) at which Rab35 recruitment is half-saturated "
-        "(Ding 2023: PIP5K1A → PI(4,5)P2 → Rab35)", gt=0, le=100,
+        1.01, "fitted: PI(4,5)P2 level (relative) at which Rab35 recruitment is "
+        "half-saturated (Ding 2023: PIP5K1A → PI(4,5)P2 → Rab35)" + CALIBRATED, gt=0, le=100,
         fitted_to=("ding2023_pip5k1a_kd",))
     rab35_half: float = param(
-        1.5, "fitted: active Rab35 (relative) at which integrin α5 recruitment is "
-        "half-saturated (Ding 2023)", gt=0, le=100, fitted_to=("ding2023_rab35_kd",))
+        1.45, "fitted: active Rab35 (relative) at which integrin α5 recruitment is "
+        "half-saturated (Ding 2023)" + CALIBRATED, gt=0, le=100, fitted_to=("ding2023_rab35_kd",))
     rock1_half: float = param(
         0.3, "assumed: ROCK1 activity (relative) at which the strength of integrin–ECM "
         "adhesions (the cell's and the site's cluster) is half-saturated, as for the "

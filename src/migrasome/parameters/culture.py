@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .base import Section, param
+from .base import CALIBRATED, Section, param
 
 __all__ = ["RunParams", "CellParams", "EcmParams", "ECM_TYPES"]
 
@@ -101,9 +101,9 @@ class CellParams(Section):
         60.0, "assumed: rear narrows as w/(1+|dθ/dt|·τ); Fan 2022 (turning cells, narrow rear)",
         unit="min", ge=0, le=10000)
     adhesion_optimum: float = param(
-        0.32, "fitted: Palecek 1997 Nature: speed is biphasic in adhesiveness; the optimum "
-        "(with RF adhesion density, `migrasome calibrate` on wu2017_nrk_fn and the Chen "
-        "2019 dose ratios: 0.32 ± 0.08) puts migrasomes' peak near 10 µg/ml (Chen 2019)",
+        0.324, "fitted: Palecek 1997 Nature: speed is biphasic in adhesiveness; the "
+        "optimum (with the RF adhesion density) puts migrasomes' peak near 10 µg/ml (Chen "
+        "2019)" + CALIBRATED,
         gt=0, fitted_to=("chen2019_fn_low", "chen2019_fn_high"))
     motor_half: float = param(
         0.3, "assumed: motor activity (myosin II, Arp2/3; relative) at which migration is "
