@@ -16,7 +16,10 @@ import functools
 
 import numpy as np
 
+from .._ufuncs import clip
 from .motility import rear_points
+
+_greatest = np.maximum.reduce
 
 __all__ = ["FIBER_COLUMNS", "new_fiber_counts", "create_fibers", "fiber_geometry",
            "break_fibers", "rupture_rate_per_min", "tetraspanin_level"]
@@ -167,7 +170,7 @@ def _find_parents(fibers, cell_ids, ax, ay, scenario):
     x0, y0 = fibers["anchor_x_um"][row], fibers["anchor_y_um"][row]
     dx, dy = fibers["x1_um"][row] - x0, fibers["y1_um"][row] - y0
     seg2 = np.maximum(dx * dx + dy * dy, 1e-12)
-    s = np.clip(((ax[new_i] - x0) * dx + (ay[new_i] - y0) * dy) / seg2, 0.0,
+    s = clip(((ax[new_i] - x0) * dx + (ay[new_i] - y0) * dy) / seg2, 0.0,
                 scenario.fibers.max_junction_frac)
     dist = np.hypot(x0 + s * dx - ax[new_i], y0 + s * dy - ay[new_i])
     # per new fibre, the pair of smallest distance
@@ -196,24 +199,28 @@ def fiber_geometry(fibers, cells, max_depth: int) -> None:
     max_depth : int
         Deepest branch level to resolve.
     """
+    if len(fibers) == 0:
+        return
     att = fibers["attached"]
-    x1, y1 = fibers["x1_um"].copy(), fibers["y1_um"].copy()
-    root = att & (fibers["parent_fiber_id"] < 0)
-    if root.any():
+    x1, y1 = fibers["x1_um"], fibers["y1_um"]  # updated in place, parents before branches
+    par = fibers["parent_fiber_id"]
+    root = np.flatnonzero(att & (par < 0))
+    if root.size:
         cidx = fibers["cell_id"][root]  # cell ids are cell rows
         x1[root], y1[root] = rear_points(cells, cidx, fibers["offset_um"][root])
-    depth = fibers["depth"]
     ax, ay = fibers["anchor_x_um"], fibers["anchor_y_um"]
-    for d in range(1, max_depth + 1):
-        sel = att & (depth == d)
-        if not sel.any():
-            continue
-        prow = fibers.index_of(fibers["parent_fiber_id"][sel])
-        f = fibers["junction_frac"][sel]
-        x1[sel] = ax[prow] + f * (x1[prow] - ax[prow])
-        y1[sel] = ay[prow] + f * (y1[prow] - ay[prow])
-    fibers["x1_um"], fibers["y1_um"] = x1, y1
-    fibers["length_um"] = np.where(att, np.hypot(x1 - ax, y1 - ay), fibers["length_um"])
+    if root.size < len(fibers):
+        level = np.where(att, fibers["depth"], -1)
+        for d in range(1, min(max_depth, int(_greatest(level))) + 1):
+            sel = np.flatnonzero(level == d)
+            if not sel.size:
+                continue
+            prow = fibers.index_of(par[sel])
+            f = fibers["junction_frac"][sel]
+            pax, pay = ax[prow], ay[prow]
+            x1[sel] = pax + f * (x1[prow] - pax)
+            y1[sel] = pay + f * (y1[prow] - pay)
+    np.copyto(fibers["length_um"], np.hypot(x1 - ax, y1 - ay), where=att)
 
 
 @functools.lru_cache(maxsize=64)

@@ -38,6 +38,8 @@ _SHRINK_MIN_CAPACITY = 4096
 _DOUBLE_BELOW = 65_536
 #: Rows per row group of a spooled file of archived rows.
 _SPOOL_ROW_GROUP = 4096
+#: The ufuncs' reductions, called without the Python wrappers of ``ndarray.min``/``max``.
+_least, _greatest = np.minimum.reduce, np.maximum.reduce
 
 
 class _Columns(Mapping):
@@ -210,9 +212,10 @@ class Pool:
     def index_of(self, ids: np.ndarray) -> np.ndarray:
         """Rows of ``ids`` among the active rows; -1 where an id is not active."""
         rel = np.asarray(ids, dtype=np.int64) - self._row0
-        ok = (rel >= 0) & (rel < self.next_id - self._row0)
-        if ok.all():
+        span = self.next_id - self._row0
+        if rel.ndim == 1 and (rel.size == 0 or (_least(rel) >= 0 and _greatest(rel) < span)):
             return self._row[rel]
+        ok = (rel >= 0) & (rel < span)
         out = np.full(rel.shape, -1, np.int64)
         out[ok] = self._row[rel[ok]]
         return out
@@ -226,15 +229,18 @@ class Pool:
             return
         n, i0 = self._n, int(gone[0])
         self._archive_rows(gone)
-        self._row[self.ids[gone] - self._row0] = -1
-        keep = ~mask[i0:n]
-        m = i0 + int(keep.sum())
-        for v in self._buf.values():  # rows before the first retired one stay where they are
-            v[i0:m] = v[i0:n][keep]
+        ids = self._buf[self.id_name]
+        self._row[ids.take(gone) - self._row0] = -1
+        # rows before the first retired one stay where they are; the others move up
+        kept = np.flatnonzero(~mask[i0:n])
+        kept += i0
+        m = i0 + kept.size
+        for v in self._buf.values():
+            v[i0:m] = v.take(kept)
         self._n = m
         self._views.clear()
-        self._row[self._buf[self.id_name][i0:m] - self._row0] = np.arange(i0, m, dtype=np.int64)
-        cap = len(self._buf[self.id_name])
+        self._row[ids[i0:m] - self._row0] = np.arange(i0, m, dtype=np.int64)
+        cap = len(ids)
         if cap > _SHRINK_MIN_CAPACITY and m < _SHRINK_BELOW * cap:
             self._resize(max(2 * m, _MIN_CAPACITY))
 
@@ -252,8 +258,9 @@ class Pool:
                 new = np.empty(cap, v.dtype)
                 new[:a] = v[:a]
                 self._arch[k] = new
+        buf = self._buf
         for k, v in self._arch.items():
-            v[a:b] = self._buf[k][rows]
+            buf[k].take(rows, out=v[a:b])
         self._na = b
         if self._spool_dir is not None and b >= self._spool_rows:
             self.flush_archive()
