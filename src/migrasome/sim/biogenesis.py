@@ -49,6 +49,12 @@ SITE_COLUMNS = {
     "fate": np.int64,
 }
 
+#: The stages as module constants (an enum member looked up on its class costs a Python
+#: call per use on Python 3.11, a few dozen per step).
+_NUCLEATING, _MATURING, _EXPANDING, _FULL, _ABORTED = (
+    Stage.NUCLEATING, Stage.MATURING, Stage.EXPANDING, Stage.FULL, Stage.ABORTED)
+
+
 class SiteRates:
     """Per-scenario targets and rates of the site kinetics (derived once per run).
 
@@ -282,10 +288,10 @@ def step_sites(sites, rates: SiteRates, scenario, t: float, dt: float) -> None:
     p = rates.p
     dec = rates.decays(dt)
     st = sites["stage"]
-    live = sites["attached"] & (st >= Stage.NUCLEATING) & (st <= Stage.FULL)
-    nuc = live & (st == Stage.NUCLEATING)
-    mat = live & (st == Stage.MATURING)
-    grow = live & (st >= Stage.EXPANDING)
+    live = sites["attached"] & (st >= _NUCLEATING) & (st <= _FULL)
+    nuc = live & (st == _NUCLEATING)
+    mat = live & (st == _MATURING)
+    grow = live & (st >= _EXPANDING)
 
     # 1. nucleation chain (runs at every live site so the cluster persists)
     pip2 = _relaxed(sites["pip2"], rates.pip2_target, dec["pip2"])
@@ -338,7 +344,7 @@ def step_sites(sites, rates: SiteRates, scenario, t: float, dt: float) -> None:
         stab[g[stable & (enrich >= p.enrichment_threshold)]] = True
         # a swelling without enough tetraspanin stays a sub-resolution bump of the RF
         sites["diameter_um"][g] = np.where(stab[g], diam, 0.0)
-        full = g[(st[g] == Stage.EXPANDING) & (area >= p.full_size_fraction * plateau)]
+        full = g[(st[g] == _EXPANDING) & (area >= p.full_size_fraction * plateau)]
         sites["t_full_size_min"][full] = t
     np.maximum(sites["max_diameter_um"], sites["diameter_um"], out=sites["max_diameter_um"])
 
@@ -347,10 +353,10 @@ def step_sites(sites, rates: SiteRates, scenario, t: float, dt: float) -> None:
     timeout = (nuc | mat) & (t - sites["t_created_min"] > p.nucleation_timeout_min)
     timeout &= ~anchored
     timeout &= ~onset
-    st[anchored] = Stage.MATURING
-    st[onset] = Stage.EXPANDING
-    st[full] = Stage.FULL
-    st[timeout] = Stage.ABORTED
+    st[anchored] = _MATURING
+    st[onset] = _EXPANDING
+    st[full] = _FULL
+    st[timeout] = _ABORTED
 
 
 def _relaxed(x, target, decay):
