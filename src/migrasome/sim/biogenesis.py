@@ -176,16 +176,18 @@ def new_sites(fibers, fiber_ids: np.ndarray, branch: np.ndarray, jx: np.ndarray,
         return {}
     rows = fibers.index_of(fiber_ids)
     ok = rows >= 0
-    fid = np.concatenate([fiber_ids[ok], fiber_ids[ok & branch]])
+    okb = ok & branch
+    fid = np.concatenate([fiber_ids[ok], fiber_ids[okb]])
     rows = fibers.index_of(fid)
     n_tip = int(ok.sum())
-    x = np.concatenate([fibers["anchor_x_um"][rows[:n_tip]], jx[ok & branch]])
-    y = np.concatenate([fibers["anchor_y_um"][rows[:n_tip]], jy[ok & branch]])
-    kind = np.r_[np.full(n_tip, SiteType.TIP), np.full(len(fid) - n_tip, SiteType.BRANCH)]
+    x = np.concatenate([fibers["anchor_x_um"][rows[:n_tip]], jx[okb]])
+    y = np.concatenate([fibers["anchor_y_um"][rows[:n_tip]], jy[okb]])
+    kind = np.concatenate([np.full(n_tip, SiteType.TIP),
+                           np.full(len(fid) - n_tip, SiteType.BRANCH)])
     vals = new_site_values(len(fid), kind, rng, scenario)
-    return dict(cell_id=fibers["cell_id"][rows], fiber_id=fid, x_um=x, y_um=y,
-                attached=fibers["attached"][rows],
-                focus=foci.covers(x, y, fibers["cell_id"][rows], t_min=t), **vals)
+    cid = fibers["cell_id"][rows]
+    return dict(cell_id=cid, fiber_id=fid, x_um=x, y_um=y, attached=fibers["attached"][rows],
+                focus=foci.covers(x, y, cid, t_min=t), **vals)
 
 
 def new_site_values(n: int, site_type: np.ndarray, rng, scenario) -> dict[str, np.ndarray]:

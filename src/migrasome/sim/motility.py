@@ -397,6 +397,7 @@ def rear_points(cells, idx: np.ndarray, offset_um: np.ndarray) -> tuple[np.ndarr
     r = cells["radius_um"][idx]
     half = cells["rear_width_um"][idx] / 2
     u = clip(offset_um, -half, half)
-    x = cells["x_um"][idx] - r * np.cos(th) - u * np.sin(th)
-    y = cells["y_um"][idx] - r * np.sin(th) + u * np.cos(th)
+    cos, sin = np.cos(th), np.sin(th)
+    x = cells["x_um"][idx] - r * cos - u * sin
+    y = cells["y_um"][idx] - r * sin + u * cos
     return x, y

@@ -89,9 +89,12 @@ class Pool:
         self.dtypes: dict[str, np.dtype] = {id_name: np.dtype(np.int64)}
         self.dtypes.update({k: np.dtype(v) for k, v in columns.items()})
         cap = max(int(capacity), _MIN_CAPACITY)
-        self._buf: dict[str, np.ndarray] = {k: np.empty(cap, d) for k, d in self.dtypes.items()}
+        # the columns of one dtype are the rows of one 2-D block (``_blocks``), so moving
+        # rows (retirement, archiving) is one operation per dtype; ``_buf`` and ``_arch``
+        # hold each column's row of its block, at full capacity
+        self._blocks, self._buf = _blocks(self.dtypes, cap)
         self._n = 0
-        self._arch: dict[str, np.ndarray] = {k: np.empty(0, d) for k, d in self.dtypes.items()}
+        self._ablocks, self._arch = _blocks(self.dtypes, 0)
         self._na = 0
         # id → active row (-1 if not active), for ids from ``_row0`` on: ids below the oldest
         # active row are dropped from it, so it follows the active rows, not all ids ever
@@ -143,11 +146,14 @@ class Pool:
         if name in self._buf:
             return
         self.fills[name] = fill
-        dt = np.dtype(dtype)
-        self.dtypes[name] = dt
-        self._buf[name] = np.full(len(self._buf[self.id_name]), fill, dtype=dt)
+        self.dtypes[name] = np.dtype(dtype)
         self._views.clear()
-        self._arch[name] = np.full(len(self._arch[self.id_name]), fill, dtype=dt)
+        self._blocks, self._buf = _blocks(self.dtypes, len(self._buf[self.id_name]),
+                                          self._buf, self._n)
+        self._buf[name][...] = fill
+        self._ablocks, self._arch = _blocks(self.dtypes, len(self._arch[self.id_name]),
+                                            self._arch, self._na)
+        self._arch[name][...] = fill
 
     # -- growth ----------------------------------------------------------------------------
 
@@ -159,12 +165,8 @@ class Pool:
         self._resize(max(grown, n_rows, _MIN_CAPACITY))
 
     def _resize(self, cap: int) -> None:
-        n = self._n
         self._views.clear()
-        for k, v in self._buf.items():
-            new = np.empty(cap, v.dtype)
-            new[:n] = v[:n]
-            self._buf[k] = new
+        self._blocks, self._buf = _blocks(self.dtypes, cap, self._buf, self._n)
 
     def append(self, n: int, **values) -> np.ndarray:
         """Append ``n`` rows; columns not given get the fill of ``add_column``, else 0 (NaN
@@ -235,8 +237,8 @@ class Pool:
         kept = np.flatnonzero(~mask[i0:n])
         kept += i0
         m = i0 + kept.size
-        for v in self._buf.values():
-            v[i0:m] = v.take(kept)
+        for block in self._blocks.values():
+            block[:, i0:m] = block[:, kept]
         self._n = m
         self._views.clear()
         self._row[ids[i0:m] - self._row0] = np.arange(i0, m, dtype=np.int64)
@@ -254,13 +256,9 @@ class Pool:
             cap = max(2 * cap, b, _MIN_CAPACITY)
             if spooling:
                 cap = max(min(cap, self._spool_rows), b)
-            for k, v in self._arch.items():
-                new = np.empty(cap, v.dtype)
-                new[:a] = v[:a]
-                self._arch[k] = new
-        buf = self._buf
-        for k, v in self._arch.items():
-            buf[k].take(rows, out=v[a:b])
+            self._ablocks, self._arch = _blocks(self.dtypes, cap, self._arch, a)
+        for key, block in self._blocks.items():
+            self._ablocks[key][:, a:b] = block[:, rows]
         self._na = b
         if self._spool_dir is not None and b >= self._spool_rows:
             self.flush_archive()
@@ -369,12 +367,15 @@ class Pool:
         state["_arch"] = {k: v[: self._na].copy() for k, v in self._arch.items()}
         state["_row"] = self._row[: self.next_id - self._row0].copy()
         state["_views"] = {}
+        state.pop("_blocks", None)  # rebuilt from the columns
+        state.pop("_ablocks", None)
         return state
 
     def __setstate__(self, state: dict) -> None:
         state.setdefault("_row0", 0)
         self.__dict__.update(state)
         self._resize(max(self._n, _MIN_CAPACITY))
+        self._ablocks, self._arch = _blocks(self.dtypes, self._na, self._arch, self._na)
         row = np.full(max(self.next_id - self._row0, _MIN_CAPACITY), -1, np.int64)
         row[: len(self._row)] = self._row
         self._row = row
@@ -426,6 +427,24 @@ def _id_spans(f: Path, id_name: str) -> list[tuple[int, int, int]]:
         else:  # no statistics: read it for every range
             out.append((i, -(2**62), 2**62))
     return out
+
+
+def _blocks(dtypes: dict[str, np.dtype], cap: int, old: dict[str, np.ndarray] | None = None,
+            n: int = 0) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """One 2-D block (columns × ``cap`` rows) per dtype, and each column's row of it, in
+    the order of ``dtypes``; the first ``n`` entries of the columns in ``old`` are copied
+    over."""
+    groups: dict[str, list[str]] = {}
+    for name, dt in dtypes.items():
+        groups.setdefault(dt.str if dt.kind != "O" else "O", []).append(name)
+    blocks, rows = {}, {}
+    for key, names in groups.items():
+        block = blocks[key] = np.empty((len(names), cap), dtypes[names[0]])
+        for j, name in enumerate(names):
+            rows[name] = block[j]
+            if old is not None and name in old:
+                block[j, :n] = old[name][:n]
+    return blocks, {name: rows[name] for name in dtypes}
 
 
 def _default_fill(name: str, dt: np.dtype):
