@@ -49,10 +49,13 @@ SITE_COLUMNS = {
     "fate": np.int64,
 }
 
-#: The stages as module constants (an enum member looked up on its class costs a Python
-#: call per use on Python 3.11, a few dozen per step).
-_NUCLEATING, _MATURING, _EXPANDING, _FULL, _ABORTED = (
-    Stage.NUCLEATING, Stage.MATURING, Stage.EXPANDING, Stage.FULL, Stage.ABORTED)
+#: The stages as plain ints: NumPy looks up its protocols on an operand's class, which for
+#: an enum member runs ``EnumType.__getattr__`` in Python on every use (Python 3.11).
+_NUCLEATING, _MATURING, _EXPANDING, _FULL, _ABORTED = (int(s) for s in (
+    Stage.NUCLEATING, Stage.MATURING, Stage.EXPANDING, Stage.FULL, Stage.ABORTED))
+
+
+_TIP, _BRANCH = int(SiteType.TIP), int(SiteType.BRANCH)
 
 
 class SiteRates:
@@ -182,8 +185,8 @@ def new_sites(fibers, fiber_ids: np.ndarray, branch: np.ndarray, jx: np.ndarray,
     n_tip = int(ok.sum())
     x = np.concatenate([fibers["anchor_x_um"][rows[:n_tip]], jx[okb]])
     y = np.concatenate([fibers["anchor_y_um"][rows[:n_tip]], jy[okb]])
-    kind = np.concatenate([np.full(n_tip, SiteType.TIP),
-                           np.full(len(fid) - n_tip, SiteType.BRANCH)])
+    kind = np.concatenate([np.full(n_tip, _TIP, np.int64),
+                           np.full(len(fid) - n_tip, _BRANCH, np.int64)])
     vals = new_site_values(len(fid), kind, rng, scenario)
     cid = fibers["cell_id"][rows]
     return dict(cell_id=cid, fiber_id=fid, x_um=x, y_um=y, attached=fibers["attached"][rows],
@@ -232,7 +235,7 @@ def new_site_values(n: int, site_type: np.ndarray, rng, scenario) -> dict[str, n
         "site_type": site_type, "stage": np.zeros(n, np.int64),
         "anchor_noise": ln(b.anchor_spread), "sms2_noise": ln(b.sms2_spread),
         "enrich_noise": rng.lognormal(0.0, b.enrichment_spread, n), "area_noise": ln(sig_a),
-        "sm": np.where(site_type == SiteType.BRANCH, b.branch_head_start, 0.0),
+        "sm": np.where(site_type == _BRANCH, b.branch_head_start, 0.0),
         "pip2": np.zeros(n), "rab35": np.zeros(n), "integrin": np.zeros(n),
         "enrich": np.zeros(n), "domain_area_um2": np.zeros(n), "diameter_um": np.zeros(n),
         "max_diameter_um": np.zeros(n),

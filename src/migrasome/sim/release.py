@@ -15,14 +15,14 @@ from ..codes import Fate, SiteType, Stage
 
 __all__ = ["follow_fibers", "break_down", "end_sites"]
 
-#: Codes as module constants (an enum member looked up on its class costs a Python call
-#: per use on Python 3.11).
-_Fate_ABORTED = Fate.ABORTED
-_Fate_BREAKDOWN = Fate.BREAKDOWN
-_SiteType_BRANCH = SiteType.BRANCH
-_Stage_ABORTED = Stage.ABORTED
-_Stage_GONE = Stage.GONE
-_Stage_RELEASED = Stage.RELEASED
+#: Codes as plain ints: NumPy looks up its protocols on an operand's class, which for an
+#: enum member runs ``EnumType.__getattr__`` in Python on every use (Python 3.11).
+_Fate_ABORTED = int(Fate.ABORTED)
+_Fate_BREAKDOWN = int(Fate.BREAKDOWN)
+_SiteType_BRANCH = int(SiteType.BRANCH)
+_Stage_ABORTED = int(Stage.ABORTED)
+_Stage_GONE = int(Stage.GONE)
+_Stage_RELEASED = int(Stage.RELEASED)
 
 
 def follow_fibers(sites, fibers, t: float) -> dict[str, np.ndarray]:
