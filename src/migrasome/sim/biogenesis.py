@@ -116,8 +116,19 @@ class SiteRates:
         self._decays: tuple[float, dict[str, float]] | None = None
 
     def decays(self, dt: float) -> dict[str, float]:
-        """Factors ``exp(−rate·dt)`` of the levels that relax at a fixed rate, for step
-        ``dt`` (min), computed once per step size."""
+        """Factors ``exp(−rate·dt)`` of the levels that relax at a fixed rate.
+
+        Parameters
+        ----------
+        dt : float
+            Time step, min.
+
+        Returns
+        -------
+        dict of str to float
+            ``pip2``, ``rab35``, ``integrin`` and ``enrich`` → factor (computed once per
+            step size).
+        """
         got = getattr(self, "_decays", None)  # absent in checkpoints of older versions
         if got is None or got[0] != dt:
             p = self.p
