@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._ufuncs import clip
 from .tube import solve_tube
 
 __all__ = ["phase_diagram", "build_swelling_table", "load_swelling_table", "lookup_swelling",
@@ -165,6 +166,8 @@ def load_swelling_table(path=None) -> dict:
     t["log_a"] = np.log(t["area_r0sq"])
     t["log_k"] = np.log(t["kappa_ratio"])
     t["stable_f"] = t["bulge_stable"].astype(float)
+    # both interpolated fields as rows of one array: one gather per corner for the two
+    t["radius_stable_f"] = np.stack([t["bulge_radius_r0"].ravel(), t["stable_f"].ravel()])
     return t
 
 
@@ -207,25 +210,29 @@ def lookup_swelling(a_r0sq, kappa_ratio,
         x = (np.log(a) - la[0]) * (1.0 / (la[1] - la[0]))
         y = (np.log(k) - lk[0]) * (1.0 / (lk[1] - lk[0])) if k.ndim else \
             np.float64((np.log(k) - lk[0]) / (lk[1] - lk[0]))
-    x, y = np.broadcast_arrays(x, y)
+    if x.shape != y.shape:
+        x, y = np.broadcast_arrays(x, y)
     tol = 1e-9
     inside = (x >= -tol) & (x <= na - 1 + tol) & (y >= -tol) & (y <= nk - 1 + tol)
-    x = np.clip(x, 0.0, na - 1.000001)  # NaN stays NaN and is masked by ``inside``
-    y = np.clip(y, 0.0, nk - 1.000001)
+    x = clip(x, 0.0, na - 1.000001)  # NaN stays NaN and is masked by ``inside``
+    y = clip(y, 0.0, nk - 1.000001)
     x = np.where(np.isnan(x), 0.0, x)
     y = np.where(np.isnan(y), 0.0, y)
     j, i = x.astype(np.intp), y.astype(np.intp)
     fx, fy = x - j, y - i
-    flat = i * na + j
-    gx, gy = 1.0 - fx, 1.0 - fy
-
-    def interp(v):
-        v = v.ravel()
-        return ((v.take(flat) * gx + v.take(flat + 1) * fx) * gy
-                + (v.take(flat + na) * gx + v.take(flat + na + 1) * fx) * fy)
-
-    radius = np.where(inside, interp(t["bulge_radius_r0"]), np.nan)
-    stable = inside & (interp(t["stable_f"]) >= 0.5)
+    flat = (i * na + j).ravel()
+    gx, gy = (1.0 - fx).ravel(), (1.0 - fy).ravel()
+    fx, fy = fx.ravel(), fy.ravel()
+    if "radius_stable_f" in t:
+        v = t["radius_stable_f"]
+    else:  # a table made without load_swelling_table
+        v = np.stack([t["bulge_radius_r0"].ravel(), t["stable_f"].ravel()])
+    # bilinear in both fields at once (row 0 the radius, row 1 the stable flag)
+    both = ((v.take(flat, axis=1) * gx + v.take(flat + 1, axis=1) * fx) * gy
+            + (v.take(flat + na, axis=1) * gx + v.take(flat + na + 1, axis=1) * fx) * fy)
+    both = both.reshape((2, *inside.shape))
+    radius = np.where(inside, both[0], np.nan)
+    stable = inside & (both[1] >= 0.5)
     return radius, stable, inside
 
 
@@ -245,7 +252,7 @@ def _lookup_one_ratio(t, a, k):
     row_s = t["stable_f"][i] * (1 - fy) + t["stable_f"][i + 1] * fy
     # uniform grid in log a: index by arithmetic, one gather per output (no binary search)
     step = la[1] - la[0]
-    u = np.clip((x - la[0]) * (1.0 / step), 0.0, len(la) - 1.000001)
+    u = clip((x - la[0]) * (1.0 / step), 0.0, len(la) - 1.000001)
     j = u.astype(np.intp)
     slope_r = np.diff(row_r) / step
     radius = row_r[:-1].take(j) + slope_r.take(j) * (x - la[:-1].take(j))

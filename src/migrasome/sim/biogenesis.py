@@ -49,6 +49,15 @@ SITE_COLUMNS = {
     "fate": np.int64,
 }
 
+#: The stages as plain ints: NumPy looks up its protocols on an operand's class, which for
+#: an enum member runs ``EnumType.__getattr__`` in Python on every use (Python 3.11).
+_NUCLEATING, _MATURING, _EXPANDING, _FULL, _ABORTED = (int(s) for s in (
+    Stage.NUCLEATING, Stage.MATURING, Stage.EXPANDING, Stage.FULL, Stage.ABORTED))
+
+
+_TIP, _BRANCH = int(SiteType.TIP), int(SiteType.BRANCH)
+
+
 class SiteRates:
     """Per-scenario targets and rates of the site kinetics (derived once per run).
 
@@ -104,6 +113,29 @@ class SiteRates:
         self.enrich_target = ht * hc  # 1 at wild type
         self.area_scale = b.domain_area_um2
         self.sms2 = m.SMS2
+        self._decays: tuple[float, dict[str, float]] | None = None
+
+    def decays(self, dt: float) -> dict[str, float]:
+        """Factors ``exp(−rate·dt)`` of the levels that relax at a fixed rate.
+
+        Parameters
+        ----------
+        dt : float
+            Time step, min.
+
+        Returns
+        -------
+        dict of str to float
+            ``pip2``, ``rab35``, ``integrin`` and ``enrich`` → factor (computed once per
+            step size).
+        """
+        got = getattr(self, "_decays", None)  # absent in checkpoints of older versions
+        if got is None or got[0] != dt:
+            p = self.p
+            rates = {"pip2": p.pip2_rate_per_min, "rab35": p.rab35_rate_per_min,
+                     "integrin": p.integrin_rate_per_min, "enrich": 1.0 / p.growth_time_min}
+            got = self._decays = (dt, {k: np.exp(-r * dt) for k, r in rates.items()})
+        return got[1]
 
 
 def site_rates(scenario) -> SiteRates:
@@ -158,16 +190,18 @@ def new_sites(fibers, fiber_ids: np.ndarray, branch: np.ndarray, jx: np.ndarray,
         return {}
     rows = fibers.index_of(fiber_ids)
     ok = rows >= 0
-    fid = np.concatenate([fiber_ids[ok], fiber_ids[ok & branch]])
+    okb = ok & branch
+    fid = np.concatenate([fiber_ids[ok], fiber_ids[okb]])
     rows = fibers.index_of(fid)
     n_tip = int(ok.sum())
-    x = np.concatenate([fibers["anchor_x_um"][rows[:n_tip]], jx[ok & branch]])
-    y = np.concatenate([fibers["anchor_y_um"][rows[:n_tip]], jy[ok & branch]])
-    kind = np.r_[np.full(n_tip, SiteType.TIP), np.full(len(fid) - n_tip, SiteType.BRANCH)]
+    x = np.concatenate([fibers["anchor_x_um"][rows[:n_tip]], jx[okb]])
+    y = np.concatenate([fibers["anchor_y_um"][rows[:n_tip]], jy[okb]])
+    kind = np.concatenate([np.full(n_tip, _TIP, np.int64),
+                           np.full(len(fid) - n_tip, _BRANCH, np.int64)])
     vals = new_site_values(len(fid), kind, rng, scenario)
-    return dict(cell_id=fibers["cell_id"][rows], fiber_id=fid, x_um=x, y_um=y,
-                attached=fibers["attached"][rows],
-                focus=foci.covers(x, y, fibers["cell_id"][rows], t_min=t), **vals)
+    cid = fibers["cell_id"][rows]
+    return dict(cell_id=cid, fiber_id=fid, x_um=x, y_um=y, attached=fibers["attached"][rows],
+                focus=foci.covers(x, y, cid, t_min=t), **vals)
 
 
 def new_site_values(n: int, site_type: np.ndarray, rng, scenario) -> dict[str, np.ndarray]:
@@ -212,7 +246,7 @@ def new_site_values(n: int, site_type: np.ndarray, rng, scenario) -> dict[str, n
         "site_type": site_type, "stage": np.zeros(n, np.int64),
         "anchor_noise": ln(b.anchor_spread), "sms2_noise": ln(b.sms2_spread),
         "enrich_noise": rng.lognormal(0.0, b.enrichment_spread, n), "area_noise": ln(sig_a),
-        "sm": np.where(site_type == SiteType.BRANCH, b.branch_head_start, 0.0),
+        "sm": np.where(site_type == _BRANCH, b.branch_head_start, 0.0),
         "pip2": np.zeros(n), "rab35": np.zeros(n), "integrin": np.zeros(n),
         "enrich": np.zeros(n), "domain_area_um2": np.zeros(n), "diameter_um": np.zeros(n),
         "max_diameter_um": np.zeros(n),
@@ -268,72 +302,79 @@ def step_sites(sites, rates: SiteRates, scenario, t: float, dt: float) -> None:
     1.18
     """
     p = rates.p
+    dec = rates.decays(dt)
     st = sites["stage"]
-    live = sites["attached"] & (st >= Stage.NUCLEATING) & (st <= Stage.FULL)
-    nuc = live & (st == Stage.NUCLEATING)
-    mat = live & (st == Stage.MATURING)
-    grow = live & (st >= Stage.EXPANDING)
+    live = sites["attached"] & (st >= _NUCLEATING) & (st <= _FULL)
+    nuc = live & (st == _NUCLEATING)
+    mat = live & (st == _MATURING)
+    grow = live & (st >= _EXPANDING)
 
     # 1. nucleation chain (runs at every live site so the cluster persists)
-    pip2 = relax(sites["pip2"], rates.pip2_target, p.pip2_rate_per_min, dt)
-    rab = relax(sites["rab35"], rates.rab35 * hill_norm(pip2, p.pip2_half),
-                p.rab35_rate_per_min, dt)
+    pip2 = _relaxed(sites["pip2"], rates.pip2_target, dec["pip2"])
+    rab = _relaxed(sites["rab35"], rates.rab35 * hill_norm(pip2, p.pip2_half), dec["rab35"])
     rab_act = hill_norm(rab, p.rab35_half)
-    integ = relax(sites["integrin"], rates.anchor_target * sites["anchor_noise"] * rab_act,
-                   p.integrin_rate_per_min, dt)
-    sites["pip2"] = np.where(live, pip2, sites["pip2"])
-    sites["rab35"] = np.where(live, rab, sites["rab35"])
-    sites["integrin"] = np.where(live, integ, sites["integrin"])
+    integ = _relaxed(sites["integrin"], rates.anchor_target * sites["anchor_noise"] * rab_act,
+                     dec["integrin"])
+    np.copyto(sites["pip2"], pip2, where=live)
+    np.copyto(sites["rab35"], rab, where=live)
+    np.copyto(sites["integrin"], integ, where=live)
     anchored = nuc & (integ >= p.nucleation_threshold)
-    sites["t_nucleation_min"] = np.where(anchored, t, sites["t_nucleation_min"])
+    sites["t_nucleation_min"][anchored] = t
 
     # 2. maturation: sphingomyelin accumulates from SMS2 (a focus nearby, or the basal
     #    rate); growth starts once it reaches the threshold (1 by definition), so less SMS2
     #    means a later onset, and more sites lose the race against RF breakage
     focus = np.where(sites["focus"], 1.0, p.sms2_basal)
-    sm = sites["sm"] + mat * rates.sms2 * focus * sites["sms2_noise"] * p.sm_rate_per_min * dt
-    sites["sm"] = sm
+    sm = sites["sm"]
+    sm += mat * rates.sms2 * focus * sites["sms2_noise"] * p.sm_rate_per_min * dt
     onset = mat & (sm >= 1.0)
-    sites["t_growth_onset_min"] = np.where(onset, t, sites["t_growth_onset_min"])
+    sites["t_growth_onset_min"][onset] = t
 
     # 3. expansion: tetraspanins and cholesterol are recruited into the TEMA from the
     #    fibre's membrane supply S. Recruitment runs at a rate proportional to the site's
     #    enrichment E and loses to dissociation (E½): dA/dt = r·E·(1 − A/S) − r·E½·A/S with
     #    r = S/((1 + E½)·τ), so a richer site grows faster and holds more of its supply;
-    #    size and growth time both come out of the tetraspanin level, cholesterol and time
-    e_final = rates.enrich_target * sites["enrich_noise"]
-    enrich = relax(sites["enrich"], e_final, 1.0 / p.growth_time_min, dt)
-    e_half = p.enrichment_half
-    supply = rates.area_scale * sites["area_noise"]
-    e_mid = 0.5 * (sites["enrich"] + enrich)  # midpoint enrichment over the step
-    area = relax(sites["domain_area_um2"], supply * e_mid / (e_mid + e_half),
-                 (e_mid + e_half) / ((1.0 + e_half) * p.growth_time_min), dt)
-    plateau = supply * e_final / (e_final + e_half)
-    sites["enrich"] = np.where(grow, enrich, sites["enrich"])
-    sites["domain_area_um2"] = np.where(grow, area, sites["domain_area_um2"])
-    # the domain's rigidity rises with its tetraspanin enrichment (TEMs → TEMA, Huang 2019)
-    rho = 1.0 + (p.kappa_ratio_max - 1.0) * enrich / (enrich + 1.0)
-    diam, stable = np.zeros(len(sites)), np.zeros(len(sites), bool)
+    #    size and growth time both come out of the tetraspanin level, cholesterol and time.
+    #    Only the growing sites are computed (element by element as over all sites).
     g = np.flatnonzero(grow)
+    full = g[:0]
     if g.size:
-        diam[g], stable[g] = swelling_diameter_um(
-            sites["domain_area_um2"][g], kappa_ratio=rho[g], kappa_kT=scenario.membrane.kappa_kT,
+        e_old = sites["enrich"][g]
+        e_final = rates.enrich_target * sites["enrich_noise"][g]
+        enrich = _relaxed(e_old, e_final, dec["enrich"])
+        e_half = p.enrichment_half
+        supply = rates.area_scale * sites["area_noise"][g]
+        e_mid = 0.5 * (e_old + enrich)  # midpoint enrichment over the step
+        area = relax(sites["domain_area_um2"][g], supply * e_mid / (e_mid + e_half),
+                     (e_mid + e_half) / ((1.0 + e_half) * p.growth_time_min), dt)
+        plateau = supply * e_final / (e_final + e_half)
+        sites["enrich"][g] = enrich
+        sites["domain_area_um2"][g] = area
+        # the domain's rigidity rises with its tetraspanin enrichment (TEMs → TEMA,
+        # Huang 2019)
+        rho = 1.0 + (p.kappa_ratio_max - 1.0) * enrich / (enrich + 1.0)
+        diam, stable = swelling_diameter_um(
+            area, kappa_ratio=rho, kappa_kT=scenario.membrane.kappa_kT,
             tension_pN_per_um=scenario.membrane.tension_pN_per_um)
-    kept = grow & stable & (sites["enrich"] >= p.enrichment_threshold)
-    sites["stabilized"] = sites["stabilized"] | kept
-    # a swelling without enough tetraspanin stays a sub-resolution bump of the RF
-    sites["diameter_um"] = np.where(grow, np.where(sites["stabilized"], diam, 0.0),
-                                    sites["diameter_um"])
-    sites["max_diameter_um"] = np.maximum(sites["max_diameter_um"], sites["diameter_um"])
-    full = grow & (st == Stage.EXPANDING) & (area >= p.full_size_fraction * plateau)
-    sites["t_full_size_min"] = np.where(full, t, sites["t_full_size_min"])
+        stab = sites["stabilized"]
+        stab[g[stable & (enrich >= p.enrichment_threshold)]] = True
+        # a swelling without enough tetraspanin stays a sub-resolution bump of the RF
+        sites["diameter_um"][g] = np.where(stab[g], diam, 0.0)
+        full = g[(st[g] == _EXPANDING) & (area >= p.full_size_fraction * plateau)]
+        sites["t_full_size_min"][full] = t
+    np.maximum(sites["max_diameter_um"], sites["diameter_um"], out=sites["max_diameter_um"])
 
-    new_stage = st.copy()
-    new_stage[anchored] = Stage.MATURING
-    new_stage[onset] = Stage.EXPANDING
-    new_stage[full] = Stage.FULL
-    # sites that never anchored or never matured in time are abandoned
+    # sites that never anchored or never matured in time are abandoned (masks of the
+    # stages at the start of the step, so each site moves on at most one stage)
     timeout = (nuc | mat) & (t - sites["t_created_min"] > p.nucleation_timeout_min)
-    new_stage[timeout & ~anchored & ~onset] = Stage.ABORTED
-    sites["stage"] = new_stage
+    timeout &= ~anchored
+    timeout &= ~onset
+    st[anchored] = _MATURING
+    st[onset] = _EXPANDING
+    st[full] = _FULL
+    st[timeout] = _ABORTED
 
+
+def _relaxed(x, target, decay):
+    """:func:`~migrasome.sim.kinetics.relax` with its factor ``exp(−rate·dt)`` given."""
+    return target + (x - target) * decay

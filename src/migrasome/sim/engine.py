@@ -58,6 +58,9 @@ CELL_COLUMNS = {
 }
 
 
+_PRESENT = int(Fate.PRESENT)  # a plain int: NumPy is slow to take an enum member
+
+
 def _conform(name: str, df):
     """``df`` cast to the schema of table ``name`` (itself when it conforms already)."""
     from ..results import SCHEMA, validate_table
@@ -123,7 +126,7 @@ class Simulation:
         rows, cols, layers = lay_foci(cells, self.focus_rate, self.foci, rng, dt)
         self.foci.lay(rows, cols, layers, t_min=t)
         # what modules set for one step is reset once motility has used it
-        cells["motility_factor"] = np.ones(len(cells))
+        cells["motility_factor"][...] = 1.0
 
         # existing RFs follow the rear that just moved, so new adhesions meet them where
         # they are now (joining would otherwise depend on how far the rear moved per step)
@@ -134,7 +137,7 @@ class Simulation:
 
         new = bio.new_sites(fibers, ids, branch, jx, jy, self.foci, rng, sc, t)
         if new:
-            sites.append(len(new["fiber_id"]), t_created_min=t, fate=Fate.PRESENT, **new)
+            sites.append(len(new["fiber_id"]), t_created_min=t, fate=_PRESENT, **new)
         _apply(sites, release.follow_fibers(sites, fibers, t))
         bio.step_sites(sites, self.rates, sc, t, dt)
         _apply(sites, release.break_down(sites, sc.biogenesis.degradation_time_min, rng, t, dt))

@@ -16,7 +16,10 @@ import functools
 
 import numpy as np
 
+from .._ufuncs import clip
 from .motility import rear_points
+
+_greatest = np.maximum.reduce
 
 __all__ = ["FIBER_COLUMNS", "new_fiber_counts", "create_fibers", "fiber_geometry",
            "break_fibers", "rupture_rate_per_min", "tetraspanin_level"]
@@ -118,27 +121,25 @@ def create_fibers(fibers, cells, counts: np.ndarray, scenario, rng, t: float
     half = cells["rear_width_um"][idx] / 2
     u = rng.uniform(-half, half)
     ax, ay = rear_points(cells, idx, u)
-    parent, frac, depth = _find_parents(fibers, cells["cell_id"][idx], ax, ay, scenario)
-    ids = fibers.append(n, cell_id=cells["cell_id"][idx], parent_fiber_id=parent,
+    cid = cells["cell_id"][idx]
+    parent, frac, depth = _find_parents(fibers, cid, ax, ay, scenario)
+    ids = fibers.append(n, cell_id=cid, parent_fiber_id=parent,
                         depth=depth, anchor_x_um=ax, anchor_y_um=ay, offset_um=u,
                         junction_frac=frac, t_form_min=t, x1_um=ax, y1_um=ay,
                         length_um=0.0, attached=True)
     branch = parent >= 0
     jx, jy = np.full(n, np.nan), np.full(n, np.nan)
-    if branch.any():
-        prow = fibers.index_of(parent[branch])
-        f = frac[branch]
-        jx[branch] = fibers["anchor_x_um"][prow] + f * (fibers["x1_um"][prow]
-                                                       - fibers["anchor_x_um"][prow])
-        jy[branch] = fibers["anchor_y_um"][prow] + f * (fibers["y1_um"][prow]
-                                                       - fibers["anchor_y_um"][prow])
+    b = np.flatnonzero(branch)
+    if b.size:
+        prow = fibers.index_of(parent[b])
+        f = frac[b]
+        pax, pay = fibers["anchor_x_um"][prow], fibers["anchor_y_um"][prow]
+        jx[b] = pax + f * (fibers["x1_um"][prow] - pax)
+        jy[b] = pay + f * (fibers["y1_um"][prow] - pay)
         # a new branch runs from its adhesion to its junction; a new root starts at length 0
-        rows = fibers.index_of(ids[branch])
-        x1, y1 = fibers["x1_um"].copy(), fibers["y1_um"].copy()
-        x1[rows], y1[rows] = jx[branch], jy[branch]
-        length = fibers["length_um"].copy()
-        length[rows] = np.hypot(jx[branch] - ax[branch], jy[branch] - ay[branch])
-        fibers["x1_um"], fibers["y1_um"], fibers["length_um"] = x1, y1, length
+        rows = fibers.index_of(ids[b])
+        fibers["x1_um"][rows], fibers["y1_um"][rows] = jx[b], jy[b]
+        fibers["length_um"][rows] = np.hypot(jx[b] - ax[b], jy[b] - ay[b])
     return ids, branch, jx, jy
 
 
@@ -149,9 +150,11 @@ def _find_parents(fibers, cell_ids, ax, ay, scenario):
     frac = np.full(n, np.nan)
     depth = np.zeros(n, np.int64)
     d_join = scenario.fibers.join_distance_um
+    if d_join <= 0 or len(fibers) == 0:
+        return parent, frac, depth
     cand = np.flatnonzero(fibers["attached"] & (fibers["depth"] < scenario.fibers.max_depth)
                           & (fibers["length_um"] > d_join))
-    if d_join <= 0 or cand.size == 0:
+    if cand.size == 0:
         return parent, frac, depth
     # all (new fibre, candidate of the same cell) pairs, via the candidates sorted by cell
     order = cand[np.argsort(fibers["cell_id"][cand], kind="stable")]
@@ -159,20 +162,23 @@ def _find_parents(fibers, cell_ids, ax, ay, scenario):
     start = np.searchsorted(ccell, cell_ids, "left")
     stop = np.searchsorted(ccell, cell_ids, "right")
     k = stop - start
-    if k.sum() == 0:
+    n_pairs = int(k.sum())
+    if n_pairs == 0:
         return parent, frac, depth
     new_i = np.repeat(np.arange(n), k)
-    pos = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k) + np.repeat(start, k)
+    pos = np.arange(n_pairs) - np.repeat(np.cumsum(k) - k, k) + np.repeat(start, k)
     row = order[pos]
     x0, y0 = fibers["anchor_x_um"][row], fibers["anchor_y_um"][row]
     dx, dy = fibers["x1_um"][row] - x0, fibers["y1_um"][row] - y0
     seg2 = np.maximum(dx * dx + dy * dy, 1e-12)
-    s = np.clip(((ax[new_i] - x0) * dx + (ay[new_i] - y0) * dy) / seg2, 0.0,
-                scenario.fibers.max_junction_frac)
-    dist = np.hypot(x0 + s * dx - ax[new_i], y0 + s * dy - ay[new_i])
+    pax, pay = ax[new_i], ay[new_i]
+    s = clip(((pax - x0) * dx + (pay - y0) * dy) / seg2, 0.0,
+             scenario.fibers.max_junction_frac)
+    dist = np.hypot(x0 + s * dx - pax, y0 + s * dy - pay)
     # per new fibre, the pair of smallest distance
     best = np.lexsort((dist, new_i))
-    first = best[np.r_[True, new_i[best][1:] != new_i[best][:-1]]]
+    nb = new_i[best]
+    first = best[np.concatenate(([True], nb[1:] != nb[:-1]))]
     ok = dist[first] < d_join
     sel = first[ok]
     parent[new_i[sel]] = fibers.ids[row[sel]]
@@ -196,24 +202,28 @@ def fiber_geometry(fibers, cells, max_depth: int) -> None:
     max_depth : int
         Deepest branch level to resolve.
     """
+    if len(fibers) == 0:
+        return
     att = fibers["attached"]
-    x1, y1 = fibers["x1_um"].copy(), fibers["y1_um"].copy()
-    root = att & (fibers["parent_fiber_id"] < 0)
-    if root.any():
+    x1, y1 = fibers["x1_um"], fibers["y1_um"]  # updated in place, parents before branches
+    par = fibers["parent_fiber_id"]
+    root = np.flatnonzero(att & (par < 0))
+    if root.size:
         cidx = fibers["cell_id"][root]  # cell ids are cell rows
         x1[root], y1[root] = rear_points(cells, cidx, fibers["offset_um"][root])
-    depth = fibers["depth"]
     ax, ay = fibers["anchor_x_um"], fibers["anchor_y_um"]
-    for d in range(1, max_depth + 1):
-        sel = att & (depth == d)
-        if not sel.any():
-            continue
-        prow = fibers.index_of(fibers["parent_fiber_id"][sel])
-        f = fibers["junction_frac"][sel]
-        x1[sel] = ax[prow] + f * (x1[prow] - ax[prow])
-        y1[sel] = ay[prow] + f * (y1[prow] - ay[prow])
-    fibers["x1_um"], fibers["y1_um"] = x1, y1
-    fibers["length_um"] = np.where(att, np.hypot(x1 - ax, y1 - ay), fibers["length_um"])
+    if root.size < len(fibers):
+        level = np.where(att, fibers["depth"], -1)
+        for d in range(1, min(max_depth, int(_greatest(level))) + 1):
+            sel = np.flatnonzero(level == d)
+            if not sel.size:
+                continue
+            prow = fibers.index_of(par[sel])
+            f = fibers["junction_frac"][sel]
+            pax, pay = ax[prow], ay[prow]
+            x1[sel] = pax + f * (x1[prow] - pax)
+            y1[sel] = pay + f * (y1[prow] - pay)
+    np.copyto(fibers["length_um"], np.hypot(x1 - ax, y1 - ay), where=att)
 
 
 @functools.lru_cache(maxsize=64)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._ufuncs import clip
+
 __all__ = ["FocusGrid", "lay_foci"]
 
 _EMPTY = -1
@@ -124,8 +126,8 @@ class FocusGrid:
         rows, cols : ndarray of int, shape (n,)
             Bin indices.
         """
-        i = np.clip((y_um / self.bin_um).astype(int), 0, self.shape[0] - 1)
-        j = np.clip((x_um / self.bin_um).astype(int), 0, self.shape[1] - 1)
+        i = clip((y_um / self.bin_um).astype(int), 0, self.shape[0] - 1)
+        j = clip((x_um / self.bin_um).astype(int), 0, self.shape[1] - 1)
         return i, j
 
     def lay(self, rows: np.ndarray, cols: np.ndarray, cell_ids: np.ndarray, *,
@@ -293,14 +295,16 @@ def lay_foci(cells, focus_rate_per_um2: float, grid: FocusGrid, rng: np.random.G
     """
     lam = 2 * cells["radius_um"] * cells["speed_um_per_min"] * dt * focus_rate_per_um2
     n = rng.poisson(lam)
-    if n.sum() == 0:
+    idx = np.flatnonzero(n)
+    if idx.size == 0:
         e = np.empty(0, int)
         return e, e, e
-    idx = np.repeat(np.arange(len(cells)), n)
+    idx = np.repeat(idx, n[idx])
     th = cells["theta_rad"][idx]
     r = cells["radius_um"][idx]
     u = rng.uniform(-r, r)
-    x = cells["x_um"][idx] + r * np.cos(th) - u * np.sin(th)
-    y = cells["y_um"][idx] + r * np.sin(th) + u * np.cos(th)
+    cos, sin = np.cos(th), np.sin(th)
+    x = cells["x_um"][idx] + r * cos - u * sin
+    y = cells["y_um"][idx] + r * sin + u * cos
     rows, cols = grid.bins(x, y)
     return rows, cols, cells.ids[idx]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._ufuncs import clip
 from ..parameters import EcmParams, MoleculeLevels
 from .kinetics import hill_norm
 
@@ -336,31 +337,40 @@ def step_motility(cells, scenario, rng: np.random.Generator, dt: float,
     bias = -cells["bias_x"] * np.sin(theta) + cells["bias_y"] * np.cos(theta)
     theta = theta + bias * dt + np.sqrt(2 * d_theta * dt) * rng.standard_normal(n)
     speed = cells["base_speed_um_per_min"] * speed_factor * cells["motility_factor"]
-    x = cells["x_um"] + speed * np.cos(theta) * dt
-    y = cells["y_um"] + speed * np.sin(theta) * dt
-    x, theta = _reflect(x, theta, scenario.run.width_um, horizontal=True)
-    y, theta = _reflect(y, theta, scenario.run.height_um, horizontal=False)
+    cos, sin = np.cos(theta), np.sin(theta)
+    x = cells["x_um"] + speed * cos * dt
+    y = cells["y_um"] + speed * sin * dt
+    # reflecting walls; the polarity turns only where a cell hit one
+    x, hit_x = _reflect(x, scenario.run.width_um)
+    if hit_x.any():
+        theta = np.where(hit_x, np.pi - theta, theta)
+    y, hit_y = _reflect(y, scenario.run.height_um)
+    if hit_y.any():
+        theta = np.where(hit_y, -theta, theta)
+    if hit_x.any() or hit_y.any():
+        cos, sin = np.cos(theta), np.sin(theta)
     # smoothed polarity vector: its lag behind the current polarity measures turning
     a = min(dt / p.turn_window_min, 1.0)
-    ux = cells["pol_x"] + a * (np.cos(theta) - cells["pol_x"])
-    uy = cells["pol_y"] + a * (np.sin(theta) - cells["pol_y"])
-    lag = np.abs(np.arctan2(np.cos(theta) * uy - np.sin(theta) * ux,
-                            np.cos(theta) * ux + np.sin(theta) * uy))
+    ux, uy = cells["pol_x"], cells["pol_y"]
+    ux += a * (cos - ux)
+    uy += a * (sin - uy)
+    lag = np.abs(np.arctan2(cos * uy - sin * ux, cos * ux + sin * uy))
     turn = lag / p.turn_window_min
-    cells["theta_rad"] = np.angle(np.exp(1j * theta))
+    z = np.exp(1j * theta)  # the angle wrapped to (-π, π], as np.angle(z) computes it
+    cells["theta_rad"] = np.arctan2(z.imag, z.real)
     cells["x_um"], cells["y_um"] = x, y
-    cells["pol_x"], cells["pol_y"] = ux, uy
     cells["speed_um_per_min"] = speed
     cells["turn_rate_rad_per_min"] = turn
     cells["rear_width_um"] = p.rear_width_um / (1.0 + turn * p.turn_narrowing_min)
 
 
-def _reflect(pos, theta, size, *, horizontal: bool):
+def _reflect(pos, size):
+    """Positions reflected back into [0, size], and which of them hit a wall."""
     lo, hi = pos < 0, pos > size
-    pos = np.where(lo, -pos, np.where(hi, 2 * size - pos, pos))
     hit = lo | hi
-    theta = np.where(hit, (np.pi - theta) if horizontal else -theta, theta)
-    return np.clip(pos, 0, size), theta
+    if hit.any():
+        pos = np.where(lo, -pos, np.where(hi, 2 * size - pos, pos))
+    return clip(pos, 0, size), hit
 
 
 def rear_points(cells, idx: np.ndarray, offset_um: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -386,7 +396,8 @@ def rear_points(cells, idx: np.ndarray, offset_um: np.ndarray) -> tuple[np.ndarr
     th = cells["theta_rad"][idx]
     r = cells["radius_um"][idx]
     half = cells["rear_width_um"][idx] / 2
-    u = np.clip(offset_um, -half, half)
-    x = cells["x_um"][idx] - r * np.cos(th) - u * np.sin(th)
-    y = cells["y_um"][idx] - r * np.sin(th) + u * np.cos(th)
+    u = clip(offset_um, -half, half)
+    cos, sin = np.cos(th), np.sin(th)
+    x = cells["x_um"][idx] - r * cos - u * sin
+    y = cells["y_um"][idx] - r * sin + u * cos
     return x, y

@@ -23,6 +23,8 @@ from .state import release_arrow_memory
 
 __all__ = ["Recorder"]
 
+_EXPANDING, _RELEASED = int(Stage.EXPANDING), int(Stage.RELEASED)  # plain ints: faster in NumPy
+
 
 class Recorder:
     """Collects per-frame rows as column chunks and turns them into schema tables."""
@@ -107,8 +109,8 @@ class Recorder:
             "x1_um": f["x1_um"][att], "y1_um": f["y1_um"][att],
             "length_um": f["length_um"][att], "attached": np.ones(k, bool),
         })
-        vis = s["stabilized"] & (s["stage"] >= Stage.EXPANDING) & (
-            s["stage"] <= Stage.RELEASED)
+        st = s["stage"]
+        vis = s["stabilized"] & (st >= _EXPANDING) & (st <= _RELEASED)
         k = int(vis.sum())
         self.chunks["migrasome_frames"].append({
             "migrasome_id": s.ids[vis], "cell_id": s["cell_id"][vis], "frame": np.full(k, frame),

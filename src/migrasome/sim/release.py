@@ -15,6 +15,15 @@ from ..codes import Fate, SiteType, Stage
 
 __all__ = ["follow_fibers", "break_down", "end_sites"]
 
+#: Codes as plain ints: NumPy looks up its protocols on an operand's class, which for an
+#: enum member runs ``EnumType.__getattr__`` in Python on every use (Python 3.11).
+_Fate_ABORTED = int(Fate.ABORTED)
+_Fate_BREAKDOWN = int(Fate.BREAKDOWN)
+_SiteType_BRANCH = int(SiteType.BRANCH)
+_Stage_ABORTED = int(Stage.ABORTED)
+_Stage_GONE = int(Stage.GONE)
+_Stage_RELEASED = int(Stage.RELEASED)
+
 
 def follow_fibers(sites, fibers, t: float) -> dict[str, np.ndarray]:
     """Attached sites move with their fibre; sites whose fibre detached are released or abandoned.
@@ -60,11 +69,11 @@ def follow_fibers(sites, fibers, t: float) -> dict[str, np.ndarray]:
     on = (rows >= 0) & fibers["attached"][r]
     was = sites["attached"]
     lost = was & ~on
-    br = on & (sites["site_type"] == SiteType.BRANCH)
+    br = on & (sites["site_type"] == _SiteType_BRANCH)
     kept = lost & sites["stabilized"]
     stage = sites["stage"].copy()
-    stage[kept] = Stage.RELEASED
-    stage[lost & ~kept] = Stage.ABORTED
+    stage[kept] = _Stage_RELEASED
+    stage[lost & ~kept] = _Stage_ABORTED
     return {
         "x_um": np.where(br, fibers["x1_um"][r], sites["x_um"]),
         "y_um": np.where(br, fibers["y1_um"][r], sites["y_um"]),
@@ -111,10 +120,10 @@ def break_down(sites, degradation_time_min: float, rng: np.random.Generator, t: 
     >>> ch["t_breakdown_min"].tolist(), [Fate(f).name for f in ch["fate"]]
     ([nan, 100.0], ['PRESENT', 'BREAKDOWN'])
     """
-    rel = sites["stage"] == Stage.RELEASED
+    rel = sites["stage"] == _Stage_RELEASED
     gone = rel & (rng.random(len(sites)) < dt / degradation_time_min)
     return {"t_breakdown_min": np.where(gone, t, sites["t_breakdown_min"]),
-            "fate": np.where(gone, Fate.BREAKDOWN, sites["fate"])}
+            "fate": np.where(gone, _Fate_BREAKDOWN, sites["fate"])}
 
 
 def end_sites(sites) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -145,7 +154,7 @@ def end_sites(sites) -> tuple[dict[str, np.ndarray], np.ndarray]:
     (['FULL', 'GONE', 'ABORTED'], [False, True, True])
     """
     gone = np.isfinite(sites["t_breakdown_min"])
-    stage = np.where(gone, Stage.GONE, sites["stage"])
-    aborted = stage == Stage.ABORTED
-    return ({"stage": stage, "fate": np.where(aborted, Fate.ABORTED, sites["fate"])},
+    stage = np.where(gone, _Stage_GONE, sites["stage"])
+    aborted = stage == _Stage_ABORTED
+    return ({"stage": stage, "fate": np.where(aborted, _Fate_ABORTED, sites["fate"])},
             gone | aborted)

@@ -38,6 +38,8 @@ _SHRINK_MIN_CAPACITY = 4096
 _DOUBLE_BELOW = 65_536
 #: Rows per row group of a spooled file of archived rows.
 _SPOOL_ROW_GROUP = 4096
+#: The ufuncs' reductions, called without the Python wrappers of ``ndarray.min``/``max``.
+_least, _greatest = np.minimum.reduce, np.maximum.reduce
 
 
 class _Columns(Mapping):
@@ -87,9 +89,12 @@ class Pool:
         self.dtypes: dict[str, np.dtype] = {id_name: np.dtype(np.int64)}
         self.dtypes.update({k: np.dtype(v) for k, v in columns.items()})
         cap = max(int(capacity), _MIN_CAPACITY)
-        self._buf: dict[str, np.ndarray] = {k: np.empty(cap, d) for k, d in self.dtypes.items()}
+        # the columns of one dtype are the rows of one 2-D block (``_blocks``), so moving
+        # rows (retirement, archiving) is one operation per dtype; ``_buf`` and ``_arch``
+        # hold each column's row of its block, at full capacity
+        self._blocks, self._buf = _blocks(self.dtypes, cap)
         self._n = 0
-        self._arch: dict[str, np.ndarray] = {k: np.empty(0, d) for k, d in self.dtypes.items()}
+        self._ablocks, self._arch = _blocks(self.dtypes, 0)
         self._na = 0
         # id → active row (-1 if not active), for ids from ``_row0`` on: ids below the oldest
         # active row are dropped from it, so it follows the active rows, not all ids ever
@@ -141,11 +146,14 @@ class Pool:
         if name in self._buf:
             return
         self.fills[name] = fill
-        dt = np.dtype(dtype)
-        self.dtypes[name] = dt
-        self._buf[name] = np.full(len(self._buf[self.id_name]), fill, dtype=dt)
+        self.dtypes[name] = np.dtype(dtype)
         self._views.clear()
-        self._arch[name] = np.full(len(self._arch[self.id_name]), fill, dtype=dt)
+        self._blocks, self._buf = _blocks(self.dtypes, len(self._buf[self.id_name]),
+                                          self._buf, self._n)
+        self._buf[name][...] = fill
+        self._ablocks, self._arch = _blocks(self.dtypes, len(self._arch[self.id_name]),
+                                            self._arch, self._na)
+        self._arch[name][...] = fill
 
     # -- growth ----------------------------------------------------------------------------
 
@@ -157,12 +165,8 @@ class Pool:
         self._resize(max(grown, n_rows, _MIN_CAPACITY))
 
     def _resize(self, cap: int) -> None:
-        n = self._n
         self._views.clear()
-        for k, v in self._buf.items():
-            new = np.empty(cap, v.dtype)
-            new[:n] = v[:n]
-            self._buf[k] = new
+        self._blocks, self._buf = _blocks(self.dtypes, cap, self._buf, self._n)
 
     def append(self, n: int, **values) -> np.ndarray:
         """Append ``n`` rows; columns not given get the fill of ``add_column``, else 0 (NaN
@@ -210,9 +214,10 @@ class Pool:
     def index_of(self, ids: np.ndarray) -> np.ndarray:
         """Rows of ``ids`` among the active rows; -1 where an id is not active."""
         rel = np.asarray(ids, dtype=np.int64) - self._row0
-        ok = (rel >= 0) & (rel < self.next_id - self._row0)
-        if ok.all():
+        span = self.next_id - self._row0
+        if rel.ndim == 1 and (rel.size == 0 or (_least(rel) >= 0 and _greatest(rel) < span)):
             return self._row[rel]
+        ok = (rel >= 0) & (rel < span)
         out = np.full(rel.shape, -1, np.int64)
         out[ok] = self._row[rel[ok]]
         return out
@@ -226,15 +231,18 @@ class Pool:
             return
         n, i0 = self._n, int(gone[0])
         self._archive_rows(gone)
-        self._row[self.ids[gone] - self._row0] = -1
-        keep = ~mask[i0:n]
-        m = i0 + int(keep.sum())
-        for v in self._buf.values():  # rows before the first retired one stay where they are
-            v[i0:m] = v[i0:n][keep]
+        ids = self._buf[self.id_name]
+        self._row[ids.take(gone) - self._row0] = -1
+        # rows before the first retired one stay where they are; the others move up
+        kept = np.flatnonzero(~mask[i0:n])
+        kept += i0
+        m = i0 + kept.size
+        for block in self._blocks.values():
+            block[:, i0:m] = block[:, kept]
         self._n = m
         self._views.clear()
-        self._row[self._buf[self.id_name][i0:m] - self._row0] = np.arange(i0, m, dtype=np.int64)
-        cap = len(self._buf[self.id_name])
+        self._row[ids[i0:m] - self._row0] = np.arange(i0, m, dtype=np.int64)
+        cap = len(ids)
         if cap > _SHRINK_MIN_CAPACITY and m < _SHRINK_BELOW * cap:
             self._resize(max(2 * m, _MIN_CAPACITY))
 
@@ -248,12 +256,9 @@ class Pool:
             cap = max(2 * cap, b, _MIN_CAPACITY)
             if spooling:
                 cap = max(min(cap, self._spool_rows), b)
-            for k, v in self._arch.items():
-                new = np.empty(cap, v.dtype)
-                new[:a] = v[:a]
-                self._arch[k] = new
-        for k, v in self._arch.items():
-            v[a:b] = self._buf[k][rows]
+            self._ablocks, self._arch = _blocks(self.dtypes, cap, self._arch, a)
+        for key, block in self._blocks.items():
+            self._ablocks[key][:, a:b] = block[:, rows]
         self._na = b
         if self._spool_dir is not None and b >= self._spool_rows:
             self.flush_archive()
@@ -362,12 +367,15 @@ class Pool:
         state["_arch"] = {k: v[: self._na].copy() for k, v in self._arch.items()}
         state["_row"] = self._row[: self.next_id - self._row0].copy()
         state["_views"] = {}
+        state.pop("_blocks", None)  # rebuilt from the columns
+        state.pop("_ablocks", None)
         return state
 
     def __setstate__(self, state: dict) -> None:
         state.setdefault("_row0", 0)
         self.__dict__.update(state)
         self._resize(max(self._n, _MIN_CAPACITY))
+        self._ablocks, self._arch = _blocks(self.dtypes, self._na, self._arch, self._na)
         row = np.full(max(self.next_id - self._row0, _MIN_CAPACITY), -1, np.int64)
         row[: len(self._row)] = self._row
         self._row = row
@@ -419,6 +427,24 @@ def _id_spans(f: Path, id_name: str) -> list[tuple[int, int, int]]:
         else:  # no statistics: read it for every range
             out.append((i, -(2**62), 2**62))
     return out
+
+
+def _blocks(dtypes: dict[str, np.dtype], cap: int, old: dict[str, np.ndarray] | None = None,
+            n: int = 0) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """One 2-D block (columns × ``cap`` rows) per dtype, and each column's row of it, in
+    the order of ``dtypes``; the first ``n`` entries of the columns in ``old`` are copied
+    over."""
+    groups: dict[str, list[str]] = {}
+    for name, dt in dtypes.items():
+        groups.setdefault(dt.str if dt.kind != "O" else "O", []).append(name)
+    blocks, rows = {}, {}
+    for key, names in groups.items():
+        block = blocks[key] = np.empty((len(names), cap), dtypes[names[0]])
+        for j, name in enumerate(names):
+            rows[name] = block[j]
+            if old is not None and name in old:
+                block[j, :n] = old[name][:n]
+    return blocks, {name: rows[name] for name in dtypes}
 
 
 def _default_fill(name: str, dt: np.dtype):
