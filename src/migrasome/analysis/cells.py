@@ -15,6 +15,10 @@ from .preprocess import block_reduce_mean, upsample_to
 
 __all__ = ["segment_cells", "cell_properties", "CellDepth"]
 
+#: Brightness step (natural log) between two parts of a body mask that are told apart as
+#: plateaus; learned on the training families' scenes (``benchmarks/bench_cells.py``).
+OVERLAP_STEP = 0.16
+
 
 def _disk(radius: float) -> np.ndarray:
     r = max(1, int(round(radius)))
@@ -25,7 +29,7 @@ def _disk(radius: float) -> np.ndarray:
 def segment_cells(frame: np.ndarray, *, pixel_size_um: float, background: np.ndarray | float,
                   noise: float, min_area_um2: float = 40.0, opening_um: float = 4.0,
                   threshold: float | None = None, grid_um: float = 0.8,
-                  neck_um: float = 2.0) -> np.ndarray:
+                  neck_um: float = 2.0, overlap_step: float = OVERLAP_STEP) -> np.ndarray:
     """Label the cell bodies of one frame.
 
     Parameters
@@ -52,6 +56,13 @@ def segment_cells(frame: np.ndarray, *, pixel_size_um: float, background: np.nda
         Touching or overlapping cells are split where the body narrows: a watershed of the
         distance to the edge from its maxima that stand at least this much (µm of inscribed
         radius) above the neck between them; 0 does not split.
+    overlap_step : float
+        Overlapping cells are split where their light adds up: the body is cut into
+        plateaus of even brightness (adjacent parts across whose boundary the brightness
+        steps by less than this, in natural log, are one plateau), and a plateau brighter than
+        two others it touches, by about their sum, is their overlap: each of the two gets
+        a marker of its own and the overlap is shared between them; two plateaus side by
+        side are two bodies.  0 does not look.
 
     Returns
     -------
@@ -78,7 +89,9 @@ def segment_cells(frame: np.ndarray, *, pixel_size_um: float, background: np.nda
             threshold = max(floor, min(t1, t2))
     mask = opened > threshold
     mask = ndi.binary_fill_holes(mask)
-    lab, n = _split_touching(mask, f * pixel_size_um, neck_um=neck_um)
+    lab, n = _split_touching(mask, f * pixel_size_um, neck_um=neck_um,
+                             level=opened if overlap_step > 0 else None,
+                             step=overlap_step, floor=threshold)
     if n:
         area = np.bincount(lab.ravel(), minlength=n + 1) * (f * pixel_size_um) ** 2
         keep = area >= min_area_um2
@@ -89,16 +102,42 @@ def segment_cells(frame: np.ndarray, *, pixel_size_um: float, background: np.nda
     return upsample_to(lab.astype(np.int32), np.shape(frame), f, order=0)
 
 
-def _split_touching(mask: np.ndarray, grid_um: float, *, neck_um: float
-                    ) -> tuple[np.ndarray, int]:
-    """Label a body mask, splitting bodies joined by a neck (see ``segment_cells``)."""
+def _split_touching(mask: np.ndarray, grid_um: float, *, neck_um: float,
+                    level: np.ndarray | None = None, step: float = 0.0,
+                    floor: float = 0.0) -> tuple[np.ndarray, int]:
+    """Label a body mask, splitting bodies joined by a neck or seen overlapping (see
+    ``segment_cells``)."""
     if neck_um <= 0 or not mask.any():
         return ndi.label(mask)
     from skimage.morphology import h_maxima
     from skimage.segmentation import watershed
 
     dist = ndi.gaussian_filter(ndi.distance_transform_edt(mask) * grid_um, 1.0)
-    markers, n = ndi.label(h_maxima(dist, neck_um) & mask, structure=np.ones((3, 3)))
+    seeds = mask
+    if level is not None and step > 0:
+        seeds = _without_overlaps(mask, level, step=step, floor=floor,
+                                  min_px=(neck_um / grid_um) ** 2)
+    if seeds is mask:
+        markers, n = ndi.label(h_maxima(dist, neck_um) & mask, structure=np.ones((3, 3)))
+    else:
+        # the bodies' own parts (overlaps cut out), each split at its necks
+        own = ndi.gaussian_filter(ndi.distance_transform_edt(seeds) * grid_um, 1.0)
+        peaks = h_maxima(own, neck_um) & seeds
+        # a part left on its own by the cut is a body when it is as wide as a neck is deep
+        # (its inscribed radius at least ``neck_um``), and has a marker even when its
+        # maximum stands less than that above 0
+        parts, k = ndi.label(seeds)  # 4-connected: the cuts are one pixel wide
+        if k:
+            idx = np.arange(1, k + 1)
+            top = np.asarray(ndi.maximum(own, parts, idx))
+            at = ndi.maximum_position(own, parts, idx)
+            for j in np.flatnonzero(top >= neck_um):
+                peaks[at[j]] = True
+            peaks &= (top >= neck_um)[np.maximum(parts - 1, 0)] & (parts > 0)
+        markers, n = ndi.label(peaks, structure=np.ones((3, 3)))
+        # flooded over the parts' own depth: an overlap (depth 0) is shared by its bodies
+        # as they reach it, in the middle
+        dist = own
     if n < 2:
         return ndi.label(mask)
     lab = watershed(-dist, markers, mask=mask)
@@ -106,6 +145,100 @@ def _split_touching(mask: np.ndarray, grid_um: float, *, neck_um: float
     rest, m = ndi.label(mask & (lab == 0))
     lab = np.where(rest > 0, rest + n, lab)
     return lab.astype(np.int32), int(n + m)
+
+
+def _plateaus(level: np.ndarray, mask: np.ndarray, step: float) -> np.ndarray:
+    """Parts of ``mask`` of even brightness: superpixels (a watershed of the brightness
+    gradient) joined where the log-brightness steps by less than ``step`` across their
+    common boundary (from one pixel before it to two after: a blurred step is spread over
+    that; a slow ramp across a body steps by little there, however far it goes)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from skimage.segmentation import watershed
+
+    lv = np.log(level)
+    grad = ndi.gaussian_gradient_magnitude(lv, 1.0)
+    grad[~mask] = 0
+    seeds, _ = ndi.label((grad <= ndi.minimum_filter(grad, size=3)) & mask)
+    sp = watershed(grad, seeds, mask=mask)
+    n = int(sp.max())
+    if n < 2:
+        return sp
+    lo_, hi_, dif = [], [], []
+    pad = np.pad(lv, 2, mode="edge")
+    Y, X = sp.shape
+    for axis in (0, 1):
+        a = sp[:-1, :] if axis == 0 else sp[:, :-1]
+        b = sp[1:, :] if axis == 0 else sp[:, 1:]
+        m = (a != b) & (a > 0) & (b > 0)
+        r, c = np.nonzero(m)
+        # the pair (r, c) | (r, c) + 1 along the axis: lv one before vs two after
+        if axis == 0:
+            before, after = pad[r + 1, c + 2], pad[r + 4, c + 2]
+        else:
+            before, after = pad[r + 2, c + 1], pad[r + 2, c + 4]
+        lo_.append(np.minimum(a[m], b[m]))
+        hi_.append(np.maximum(a[m], b[m]))
+        dif.append(np.abs(after - before))
+    lo, hi, d = np.concatenate(lo_), np.concatenate(hi_), np.concatenate(dif)
+    if not len(lo):
+        return sp
+    key = lo.astype(np.int64) * (n + 1) + hi
+    uk, inv = np.unique(key, return_inverse=True)
+    med = np.asarray(ndi.median(d, inv, np.arange(len(uk))))
+    join = med < step
+    u, v = uk[join] // (n + 1), uk[join] % (n + 1)
+    g = coo_matrix((np.ones(len(u)), (u, v)), shape=(n + 1, n + 1))
+    _, comp = connected_components(g, directed=False)
+    out = comp[sp] + 1
+    out[sp == 0] = 0
+    return out
+
+
+def _without_overlaps(mask: np.ndarray, level: np.ndarray, *, step: float, floor: float,
+                      min_px: float) -> np.ndarray:
+    """``mask`` cut into the bodies' own parts: without their overlaps (plateaus, see
+    ``_plateaus``, brighter than two plateaus they touch by about the sum of those two:
+    the light of two bodies adds up) and without the line where two plateaus of other
+    brightness meet.  ``mask`` itself (the same object) when there is nothing to cut."""
+    lv = np.maximum(ndi.gaussian_filter(np.asarray(level, np.float64), 1.0),
+                    max(float(floor), 1e-12))
+    pl = _plateaus(lv, mask, step)
+    ids, inv = np.unique(pl, return_inverse=True)
+    pl = inv.reshape(pl.shape)  # 0 = background stays 0 (mask has pixels outside)
+    n = len(ids) - 1
+    if n < 2:
+        return mask
+    size = np.bincount(pl.ravel(), minlength=n + 1)
+    med = ndi.median(lv, pl, np.arange(n + 1))
+    med = np.asarray(med, float)
+    contact = np.zeros((n + 1, n + 1), np.int64)
+    for a, b in ((pl[:, :-1], pl[:, 1:]), (pl[:-1, :], pl[1:, :])):
+        m = a != b
+        np.add.at(contact, (a[m], b[m]), 1)
+    contact = contact + contact.T
+    over = np.zeros(n + 1, bool)
+    for r in range(1, n + 1):
+        if size[r] < min_px:
+            continue
+        # plateaus it touches along more than a corner, dimmer than it
+        low = [q for q in np.flatnonzero(contact[r] >= 2) if q > 0 and med[q] < med[r]
+               and size[q] >= min_px]
+        if len(low) < 2:
+            continue
+        # the pair whose light adds up closest to its own
+        miss = min(abs(np.log(med[a] + med[b]) - np.log(med[r]))
+                   for i, a in enumerate(low) for b in low[i + 1:])
+        over[r] = miss < step
+    # two bodies seen side by side at different brightness: cut along where they meet
+    keep = ~over[pl] & (pl > 0)
+    edge = np.zeros(mask.shape, bool)
+    for a, b in (((slice(None), slice(None, -1)), (slice(None), slice(1, None))),
+                 ((slice(None, -1), slice(None)), (slice(1, None), slice(None)))):
+        edge[a] |= (pl[a] != pl[b]) & keep[a] & keep[b]
+    if not (over.any() or edge.any()):
+        return mask
+    return mask & ~over[pl] & ~edge
 
 
 def _on_grid(background, f: int, shape: tuple) -> np.ndarray | float:
