@@ -7,7 +7,8 @@ on the code before it; the RF geometry update moved before RF creation (so that 
 converges in dt) and SMS2 foci owned by their cell with a lifetime (so knockdowns do not
 depend on cell density) changed them on purpose, and so did the mechanistic TEMA growth
 (size and growth time from recruitment), the mechanical RF rupture, ROCK1 as adhesion
-strength and the refit of the adhesion parameters.
+strength and the refit of the adhesion parameters; and the shipped calibration (every
+fitted value from `migrasome calibrate` on the shipped specs).
 """
 
 import hashlib
@@ -40,29 +41,29 @@ def run_digests(res) -> dict[str, str]:
 
 #: The default run (`migrasome simulate`: nrk-fibronectin, 30 cells, 12 h, its seed).
 DEFAULT = {
-    "cells": "023eb4eeccf0d3e1", "fiber_frames": "b0066e5ef997d938",
-    "fibers": "7ca7c0456d5db239", "migrasome_frames": "718d922a8b58a489",
-    "migrasomes": "6ec6bcf09de7d827", "sites": "6c0edbd891228311",
-    "tracks": "4592791a27fe90ef",
+    "cells": "023eb4eeccf0d3e1", "fiber_frames": "fa18ec132abd89be",
+    "fibers": "5a80851c8b940cc6", "migrasome_frames": "06d9d98cd8920615",
+    "migrasomes": "621b1d81051bd5b6", "sites": "7b40808e671c5d9b",
+    "tracks": "792d04e35ad145d4",
 }
 
 #: Short runs with the function modules on: cargo and the signalling field (monocytes),
 #: mitochondria under mild stress (CCCP 2 µM).
 FUNCTIONS = {
     "monocyte-angiogenesis": {
-        "cargo": "40f4bb7c8fc10268", "cargo_balance": "18c078b29fb3a4d3",
-        "cells": "2a3ff6fd692dd593", "fiber_frames": "d96c9e82d4d05855",
-        "fibers": "2ed44abf17742af1", "field_balance": "82c197043809968e",
-        "field_frames": "ff24d7e0c13dcfab", "mdnps": "8a03c897dc2e5b15",
-        "migrasome_frames": "e284f14fd52a9573", "migrasomes": "b0dbff898006a4b6",
-        "recipient_frames": "185c54c96a723212", "sites": "62a5be9b14fef7fa",
-        "tracks": "f1dc0ae194df8d45",
+        "cargo": "04ff6e67111ed9da", "cargo_balance": "bd7b6f867cbfc2e9",
+        "cells": "2a3ff6fd692dd593", "fiber_frames": "ba47353e90445a6d",
+        "fibers": "c56eb37654606b08", "field_balance": "ab797c08bc68b2e4",
+        "field_frames": "ac13616aa21da223", "mdnps": "ea48b7422a5eb29f",
+        "migrasome_frames": "a42eb783118c0c39", "migrasomes": "f97be2e5651ceb87",
+        "recipient_frames": "3320fe0014179504", "sites": "7e44e1c9e7b65867",
+        "tracks": "9254d147ccd72975",
     },
     "nrk-fibronectin+CCCP:2": {
-        "cells": "a54cb59362a7e069", "fiber_frames": "91f4c6dbca105479",
-        "fibers": "d54e2baaa123e7b2", "migrasome_frames": "41d103e302d6f052",
-        "migrasomes": "914e4ad23c065d8d", "mitochondria_frames": "9bc9622ffb2bc4e9",
-        "sites": "0897f7e897a26629", "tracks": "788059236fecb8c7",
+        "cells": "a54cb59362a7e069", "fiber_frames": "bda5c56ec0eb96f0",
+        "fibers": "e9f8acabd92eae6c", "migrasome_frames": "7ccb195041d5d802",
+        "migrasomes": "6c4879555bced941", "mitochondria_frames": "59135b66d50dc16a",
+        "sites": "f505c663c70da956", "tracks": "91fb7901ca7cb5fa",
     },
 }
 

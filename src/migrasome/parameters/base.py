@@ -42,6 +42,8 @@ def _infer_status(source: str) -> str:
 #: Appended to the source of every value that the shipped calibration wrote.
 CALIBRATED = ("; value from `migrasome calibrate` on data/calibration.toml "
               "(docs/model.md §5)")
+CALIBRATED_EMBRYO = ("; value from `migrasome calibrate` on data/calibration-zebrafish.toml "
+                     "(docs/model.md §5)")
 
 
 def param(default: Any, source: str, *, unit: str = "", description: str = "",

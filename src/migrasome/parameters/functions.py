@@ -6,7 +6,7 @@ concentration in the field is in au/µm² (the substrate is 2-D).
 
 from __future__ import annotations
 
-from .base import Section, param
+from .base import CALIBRATED_EMBRYO, Section, param
 
 __all__ = ["CargoParams", "MitochondriaParams", "FieldParams", "SignallingParams",
            "RecipientParams", "EmbryoParams", "InjectionParams"]
@@ -67,14 +67,14 @@ class CargoParams(Section):
         0.005, "assumed: cytosolic protein turnover of hours (half-life ≈2 h)",
         unit="1/min", ge=0)
     vesicles_per_um3: float = param(
-        23.0, "Ma 2015 Cell Res; Zhu 2021: 10–300 small vesicles per migrasome; density "
-        "chosen so a 1.7 µm migrasome (Jiang 2019 mean) holds ≈60", unit="1/µm³", ge=0,
+        21.6, "fitted: Ma 2015 Cell Res; Zhu 2021: 10–300 small vesicles per migrasome, "
+        "≈60 in an embryo migrasome" + CALIBRATED_EMBRYO, unit="1/µm³", ge=0,
         fitted_to=("ma2015_vesicles",))
     cell_vesicle_pool: int = param(
         20000, "assumed: small cytoplasmic vesicles per cell, refilled by synthesis", ge=0)
     rna_granules_per_um3: float = param(
-        0.139, "Zhu 2021 Cell Res: ≈30 % of migrasomes carry RNA; Poisson granule density "
-        "giving P(RNA) = 0.3 at 1.7 µm diameter", unit="1/µm³", ge=0,
+        0.142, "fitted: Zhu 2021 Cell Res: ≈30 % of migrasomes carry RNA (Poisson granules "
+        "per volume)" + CALIBRATED_EMBRYO, unit="1/µm³", ge=0,
         fitted_to=("zhu2021_rna_fraction",))
     cell_mrna_copies: int = param(
         2000, "assumed: copies of the tracked transcript per cell, refilled by transcription",
@@ -326,11 +326,10 @@ class EmbryoParams(Section):
 
     enabled: bool = param(False, "assumed: only the zebrafish preset scores embryos")
     kv_half_fraction: float = param(
-        0.26, "Gokey 2016 Dev Dyn: Kupffer's vesicle needs a threshold size (enough DFCs) "
-        "for robust left–right patterning; the threshold, as a fraction of DFCs in the "
-        "cluster zone, is fitted (calibrate's least-squares objective, 24 embryos per "
-        "condition, seeds 101 and 202: 0.26 ± 0.02) to the mutant and injection rates of "
-        "Jiang 2019 (the wild-type rate is then a prediction)", ge=0, le=1,
+        0.286, "fitted: Gokey 2016 Dev Dyn: Kupffer's vesicle needs a threshold size "
+        "(enough DFCs) for robust left–right patterning; the threshold, as a fraction of "
+        "DFCs in the cluster zone, to the mutant and injection rates of Jiang 2019 (the "
+        "wild-type rate is then a prediction)" + CALIBRATED_EMBRYO, ge=0, le=1,
         fitted_to=("jiang2019_mutant_defects", "jiang2019_injection"))
     kv_steepness: float = param(
         0.05, "assumed: width of the KV-failure threshold (in clustered fraction), for "
