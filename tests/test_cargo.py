@@ -49,7 +49,10 @@ def test_rna_fraction_and_vesicle_numbers():
         cg.fill_attached(sites, cells, p, SPECIES, _density(cells), rng, led)
     has_rna = (sites["mrna_copies"] > 0).mean()
     assert has_rna == pytest.approx(0.30, abs=0.03)  # Zhu 2021: ≈30 %
-    assert sites["n_vesicles"].mean() == pytest.approx(59, rel=0.05)
+    # inner vesicles are Poisson in the lumen's volume: mean = density × π d³/6
+    volume = np.pi / 6 * 1.7**3
+    assert sites["n_vesicles"].mean() == pytest.approx(p.vesicles_per_um3 * volume, rel=0.05)
+    assert 1 - np.exp(-p.rna_granules_per_um3 * volume) == pytest.approx(has_rna, abs=0.03)
     # over the range of sizes, 0.8–3 µm, inner vesicles stay within ≈10–300 (Ma 2015)
     sites2, d2 = _sites(200, 10, rng)
     cells2 = _cells(200, rng, p)

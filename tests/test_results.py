@@ -41,4 +41,4 @@ def test_a_table_edited_on_disk_is_checked_when_read(saved, tmp_path):
     pd.DataFrame({"nonsense": [1]}).to_parquet(copy / "tracks.parquet")
     back = load_results(copy)
     with pytest.raises(ValueError, match="tracks"):
-        back.tracks
+        _ = back.tracks

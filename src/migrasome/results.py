@@ -90,7 +90,7 @@ class TableStore(MutableMapping):
         folder = folder.resolve()
         for name, v in self._data.items():
             if isinstance(v, Path) and v.resolve().parent == folder:
-                self[name]
+                _ = self[name]
 
     def __setitem__(self, name: str, value: pd.DataFrame) -> None:
         self._data[name] = value

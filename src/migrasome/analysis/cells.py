@@ -233,9 +233,9 @@ def _without_overlaps(mask: np.ndarray, level: np.ndarray, *, step: float, floor
     # two bodies seen side by side at different brightness: cut along where they meet
     keep = ~over[pl] & (pl > 0)
     edge = np.zeros(mask.shape, bool)
-    for a, b in (((slice(None), slice(None, -1)), (slice(None), slice(1, None))),
-                 ((slice(None, -1), slice(None)), (slice(1, None), slice(None)))):
-        edge[a] |= (pl[a] != pl[b]) & keep[a] & keep[b]
+    for sa, sb in (((slice(None), slice(None, -1)), (slice(None), slice(1, None))),
+                   ((slice(None, -1), slice(None)), (slice(1, None), slice(None)))):
+        edge[sa] |= (pl[sa] != pl[sb]) & keep[sa] & keep[sb]
     if not (over.any() or edge.any()):
         return mask
     return mask & ~over[pl] & ~edge

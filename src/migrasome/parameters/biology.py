@@ -55,7 +55,7 @@ class MoleculeLevels(Section):
     Examples
     --------
     >>> MoleculeLevels(TSPAN4=8.0).TSPAN4, MoleculeLevels().ITGA3
-    (8.0, 0.45)
+    (8.0, 0.458)
     """
 
     TSPAN4: float = param(1.0, "wild type", ge=0, le=100)

@@ -295,9 +295,9 @@ def step_sites(sites, rates: SiteRates, scenario, t: float, dt: float) -> None:
     >>> for k in range(1, 241):  # 2 h in steps of 0.5 min
     ...     step_sites(sites, rates, scenario, 0.5 * k, 0.5)
     >>> Stage(sites["stage"][0]).name, sites["t_nucleation_min"].tolist()
-    ('FULL', [17.0])
-    >>> sites["t_full_size_min"].tolist()  # growth starts at 29.5 min
-    [85.0]
+    ('FULL', [16.5])
+    >>> sites["t_full_size_min"].tolist()  # from the growth onset, once SM has built up
+    [84.5]
     >>> round(float(sites["diameter_um"][0]), 2)
     1.18
     """

@@ -251,7 +251,7 @@ def motility_factors(scenario) -> tuple[float, float]:
     >>> from migrasome.scenario import Scenario
     >>> speed, persistence = motility_factors(Scenario())
     >>> round(speed, 3), persistence
-    (0.507, 1.0)
+    (0.517, 1.0)
     """
     m = scenario.molecules
     p = scenario.cells
