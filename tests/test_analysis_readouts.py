@@ -223,3 +223,12 @@ def test_cells_counted_per_movie_on_several_seeds():
         n_true += len(mv.truth.cells)
     assert np.mean(np.asarray(err) == 0) >= 0.5, err
     assert sum(err) <= 0.25 * n_true, (err, n_true)
+
+
+def test_shipped_trees_load_without_pickle(tmp_path):
+    from migrasome.analysis import classify as C
+
+    with np.load(C.TREES_PATH, allow_pickle=False) as z:  # arrays and a JSON header only
+        assert {"_meta", "threshold", "left", "right"} <= set(z.files)
+    with pytest.raises(ValueError, match=r"\*\.npz"):
+        C.write_trees(C.MODEL_PATH, tmp_path / "trees.joblib")

@@ -11,6 +11,7 @@ gradient-boosted classifier, trained on the scene generator's training families
 
 from __future__ import annotations
 
+import json
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -25,7 +26,7 @@ __all__ = ["FEATURES", "candidate_features", "load_classifier", "migrasome_proba
 MODEL_VERSION = 1
 MODEL_PATH = Path(__file__).parent / "data" / "migrasome_classifier.joblib"
 #: The same model's trees as plain arrays (:mod:`.trees`): read without scikit-learn.
-TREES_PATH = MODEL_PATH.with_name("migrasome_classifier_trees.joblib")
+TREES_PATH = MODEL_PATH.with_name("migrasome_classifier_trees.npz")
 
 FEATURES = ("snr", "roundness", "diameter_um", "d_over_psf", "fit_error", "response",
             "scale_ratio", "background_step", "depth_um", "hollowness", "arms", "arm_level",
@@ -122,8 +123,6 @@ def load_classifier(path: str | None = None):
         No model file, or one of another version or feature list: retrain it with
         ``python -m migrasome.analysis.train``.
     """
-    import joblib
-
     p = Path(path) if path else MODEL_PATH
     if path is None and TREES_PATH.is_file():
         # the shipped model's trees, exported beside it: no scikit-learn import
@@ -131,9 +130,14 @@ def load_classifier(path: str | None = None):
     if not p.is_file():
         raise FileNotFoundError(f"{p}: no migrasome classifier; train one with "
                                 "`python -m migrasome.analysis.train`")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # scikit-learn version notes on unpickling
-        blob = joblib.load(p)
+    if p.suffix == ".npz":
+        blob = _read_trees(p)
+    else:
+        import joblib
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # scikit-learn version notes on unpickling
+            blob = joblib.load(p)
     if blob.get("version") != MODEL_VERSION or tuple(blob.get("features", ())) != FEATURES:
         raise ValueError(f"{p}: classifier version {blob.get('version')!r} does not match "
                          f"this package (version {MODEL_VERSION}); retrain it with "
@@ -170,15 +174,28 @@ def write_trees(model_path: str | Path, out: str | Path) -> Path:
     Path
         ``out``.
     """
-    import joblib
-
     from .trees import export_trees
 
     blob = load_classifier(str(model_path))
     if "trees" in blob:
         raise ValueError(f"{model_path}: already a file of trees")
-    slim = {k: v for k, v in blob.items() if k != "model"}
-    slim["trees"] = export_trees(blob["model"])
-    slim["source"] = Path(model_path).name
-    joblib.dump(slim, out, compress=3)
-    return Path(out)
+    out = Path(out)
+    if out.suffix != ".npz":
+        raise ValueError(f"{out}: the trees file is written as NumPy arrays; name it *.npz")
+    meta = {k: v for k, v in blob.items() if k != "model"}
+    meta["source"] = Path(model_path).name
+    trees = export_trees(blob["model"])
+    arrays = {k: v for k, v in trees.items() if isinstance(v, np.ndarray)}
+    meta["trees"] = {k: v for k, v in trees.items() if k not in arrays}
+    tmp = out.with_name(out.name + ".part.npz")
+    # arrays and a JSON header only: loading it needs NumPy alone and runs no pickle
+    np.savez_compressed(tmp, _meta=np.array(json.dumps(meta, default=list)), **arrays)
+    tmp.replace(out)
+    return out
+
+
+def _read_trees(path: Path) -> dict:
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["_meta"]))
+        meta["trees"].update({k: z[k] for k in z.files if k != "_meta"})
+    return meta

@@ -162,7 +162,6 @@ def open_source(path: str | os.PathLike) -> Source:
 def _open_tiff(path: Path) -> Source:
     require("imaging")
     import tifffile
-    import zarr
 
     log, logger = _Log(), logging.getLogger("tifffile")
     logger.addHandler(log)
@@ -189,7 +188,7 @@ def _open_tiff(path: Path) -> Source:
                     raise ValueError(f"the file is truncated: pixel data end at byte "
                                      f"{int(np.max(ends))} but it has {size} bytes")
             axes, shape = series.axes, tuple(series.shape)
-            arr = zarr.open(series.aszarr(), mode="r")
+            arr = _page_array(series)
         except ValueError as e:
             why = str(e) if str(e).startswith(("the file", "no image")) else (
                 f"the file is truncated, corrupt or not a TIFF ({_terse(str(e))})")
@@ -207,6 +206,45 @@ def _open_tiff(path: Path) -> Source:
     finally:
         logger.removeHandler(log)
         logger.propagate = old
+
+
+class _Pages:
+    """A TIFF series as an array indexed like NumPy, decoding only the pages asked for.
+
+    One page per plane of the leading axes (T, C, Z ...), in C order: the layout of every
+    movie a microscope or Fiji writes. Importing Zarr to get the same costs 0.2 s per process.
+    """
+
+    def __init__(self, series) -> None:
+        self.pages = series.pages
+        self.shape = tuple(series.shape)
+        self.dtype = np.dtype(series.dtype)
+        self.page_shape = tuple(self.pages[0].shape)
+        self.lead = self.shape[: len(self.shape) - len(self.page_shape)]
+
+    def __getitem__(self, index: tuple) -> np.ndarray:
+        index = tuple(index) + (slice(None),) * (len(self.shape) - len(index))
+        n = len(self.lead)
+        grids = [np.arange(m)[i] for m, i in zip(self.lead, index[:n])]
+        picks = np.ix_(*[np.atleast_1d(g) for g in grids]) if n else ()
+        flat = np.ravel_multi_index(picks, self.lead) if n else np.zeros((), int)
+        rest = index[n:]
+        out = np.stack([np.asarray(self.pages[int(k)].asarray())[rest]
+                        for k in np.ravel(flat)])
+        lead_shape = tuple(np.shape(g) for g in grids)
+        return out.reshape(sum(lead_shape, ()) + out.shape[1:])
+
+
+def _page_array(series) -> Any:
+    """``_Pages`` where the series has one page per plane, else a Zarr view of it."""
+    pages = series.pages
+    lead = series.shape[: len(series.shape) - len(pages[0].shape)] if len(pages) else ()
+    if (len(pages) and all(p is not None for p in pages) and len(pages) == int(np.prod(lead))
+            and tuple(series.shape[len(lead):]) == tuple(pages[0].shape)):
+        return _Pages(series)
+    import zarr
+
+    return zarr.open(series.aszarr(), mode="r")
 
 
 def _terse(message: str) -> str:
