@@ -15,6 +15,7 @@ import json
 import warnings
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -185,7 +186,7 @@ def write_trees(model_path: str | Path, out: str | Path) -> Path:
     meta = {k: v for k, v in blob.items() if k != "model"}
     meta["source"] = Path(model_path).name
     trees = export_trees(blob["model"])
-    arrays = {k: v for k, v in trees.items() if isinstance(v, np.ndarray)}
+    arrays: dict[str, Any] = {k: v for k, v in trees.items() if isinstance(v, np.ndarray)}
     meta["trees"] = {k: v for k, v in trees.items() if k not in arrays}
     tmp = out.with_name(out.name + ".part.npz")
     # arrays and a JSON header only: loading it needs NumPy alone and runs no pickle
