@@ -223,3 +223,17 @@ def test_cells_counted_per_movie_on_several_seeds():
         n_true += len(mv.truth.cells)
     assert np.mean(np.asarray(err) == 0) >= 0.5, err
     assert sum(err) <= 0.25 * n_true, (err, n_true)
+
+
+def test_enrichment_families_take_every_setting_from_a_training_family():
+    from dataclasses import fields
+
+    from migrasome.analysis.train import enrichment_families
+    from migrasome.scenes import HELD_OUT, TRAINING, family
+
+    for enr in enrichment_families():
+        assert enr.name not in TRAINING + HELD_OUT and "held-out" not in enr.tags
+        for f in fields(enr):
+            if f.name != "name":
+                assert any(getattr(enr, f.name) == getattr(family(t), f.name)
+                           for t in TRAINING), f.name
