@@ -232,3 +232,17 @@ def test_shipped_trees_load_without_pickle(tmp_path):
         assert {"_meta", "threshold", "left", "right"} <= set(z.files)
     with pytest.raises(ValueError, match=r"\*\.npz"):
         C.write_trees(C.MODEL_PATH, tmp_path / "trees.joblib")
+
+
+def test_enrichment_families_take_every_setting_from_a_training_family():
+    from dataclasses import fields
+
+    from migrasome.analysis.train import enrichment_families
+    from migrasome.scenes import HELD_OUT, TRAINING, family
+
+    for enr in enrichment_families():
+        assert enr.name not in TRAINING + HELD_OUT and "held-out" not in enr.tags
+        for f in fields(enr):
+            if f.name != "name":
+                assert any(getattr(enr, f.name) == getattr(family(t), f.name)
+                           for t in TRAINING), f.name
