@@ -158,3 +158,31 @@ def test_real_movie_without_truth(tmp_path):
     assert not truth_path(p).exists()
     back = read_movie(p)
     assert back.truth is None and back.frame_interval_min == 5.0
+
+
+@pytest.mark.parametrize("kind", ["imagej-tzcyx", "rgb", "tiled-zlib"])
+def test_page_reader_matches_the_zarr_view(tmp_path, kind):
+    from migrasome.imaging._readers import _page_array, _Pages
+
+    rng = np.random.default_rng(0)
+    path = tmp_path / "m.tif"
+    if kind == "imagej-tzcyx":
+        a = rng.integers(0, 1000, (3, 2, 5, 16, 16), dtype=np.uint16)
+        tifffile.imwrite(path, a, imagej=True, metadata={"axes": "TZCYX"})
+        idx = [(1,), (1, 0, slice(None)), (slice(None), 1, 1),
+               (0, slice(0, 2), 0, slice(2, 5), slice(None)), (2, 1, 4, 3)]
+    elif kind == "rgb":
+        a = rng.integers(0, 255, (4, 8, 8, 3), dtype=np.uint8)
+        tifffile.imwrite(path, a, photometric="rgb")
+        idx = [(1,), (slice(None), slice(None), slice(None), 0)]
+    else:
+        a = rng.integers(0, 1000, (3, 32, 32), dtype=np.uint16)
+        tifffile.imwrite(path, a, tile=(16, 16), compression="zlib")
+        idx = [(1,), (slice(0, 3, 2), slice(4, 20))]
+    with tifffile.TiffFile(path) as tf:
+        s = tf.series[0]
+        fast, ref = _page_array(s), zarr.open(s.aszarr(), mode="r")
+        assert isinstance(fast, _Pages)
+        for i in idx:
+            got, want = np.asarray(fast[i]), np.asarray(ref[i])
+            assert got.shape == want.shape and np.array_equal(got, want), i
