@@ -4,8 +4,10 @@ The frame is averaged on a grid of about 0.3 µm (an RF is a line about as wide 
 filtered with oriented, elongated line detectors (an RF is faint per pixel but long, so the
 filter averages along it), thresholded with hysteresis in units of the filter's noise, and
 skeletonised; :mod:`.skeleton` turns the skeleton
-into branches between tips (degree 1) and junctions (degree ≥ 3).  Migrasomes are painted
-into the mask first so that the skeleton runs through them rather than around their rims.
+into branches between tips (degree 1) and junctions (degree ≥ 3).  Puncta are taken out
+before the filter, migrasomes are left out of the ridge search (their rims are not fibres)
+and their disks then join the pieces of RF that reach them, so the skeleton runs through
+them.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ def _kernel_ffts(sigma_across: float, sigma_along: float, n_angles: int,
 
 
 def ridge_filter(image: np.ndarray, *, sigma_across_px: float, sigma_along_px: float,
-                 n_angles: int = 8, robust: bool = True) -> np.ndarray:
+                 n_angles: int = 8, robust: bool = True, suppress_points: bool = False,
+                 noise_mask: np.ndarray | None = None) -> np.ndarray:
     """Bright-line strength: the best of oriented, elongated second-derivative filters.
 
     Each filter has unit L2 norm, so on white noise of σ = 1 every orientation's output has
@@ -73,6 +76,13 @@ def ridge_filter(image: np.ndarray, *, sigma_across_px: float, sigma_along_px: f
     robust : bool
         Divide by the filter's own robust σ when it exceeds 1 (correlated noise); not for a
         field filled with filaments (their response would be taken for noise).
+    suppress_points : bool
+        Subtract the mean positive response over the orientations: a punctum (debris, a
+        small vesicle) lights every orientation alike and its star of responses goes,
+        a line lights a few and stays.
+    noise_mask : ndarray of bool, shape (Y, X), optional
+        Where the robust σ is measured (e.g. outside cell bodies, whose edges and texture
+        are not noise); everywhere when None.
 
     Returns
     -------
@@ -86,16 +96,22 @@ def ridge_filter(image: np.ndarray, *, sigma_across_px: float, sigma_along_px: f
                      int(n_angles), shape)
     F = sfft.rfft2(np.pad(img, h, mode="reflect"), s=shape)
     best = np.full((ny, nx), -np.inf, np.float32)
+    total = np.zeros((ny, nx), np.float32) if suppress_points else None
     scale = 1.0
     for k, Kk in enumerate(K):
         r = sfft.irfft2(F * Kk, s=shape)[2 * h:2 * h + ny, 2 * h:2 * h + nx]
         if k == 0 and robust:
             # real cameras and denoised images have correlated noise: the filter's own robust
             # σ (≥ the white-noise 1) keeps the z-score honest; fibres are too sparse to move it
-            sub = r[::2, ::2]
-            med = float(np.median(sub))
-            scale = max(1.0, 1.4826 * float(np.median(np.abs(sub - med))))
+            sub = r[::2, ::2] if noise_mask is None else r[noise_mask][::4]
+            if sub.size > 16:
+                med = float(np.median(sub))
+                scale = max(1.0, 1.4826 * float(np.median(np.abs(sub - med))))
         np.maximum(best, r, out=best)
+        if total is not None:
+            total += np.maximum(r, 0)
+    if total is not None:
+        best -= total / len(K)
     if scale > 1.0:
         best /= scale
     return best
@@ -104,7 +120,9 @@ def ridge_filter(image: np.ndarray, *, sigma_across_px: float, sigma_along_px: f
 def fiber_mask(frame: np.ndarray, *, pixel_size_um: float, background, cells: np.ndarray,
                noise: float, migrasomes: pd.DataFrame | None = None, grid_um: float = 0.3,
                sigma_um: float = 0.2, length_um: float = 1.0, low: float = 3.0,
-               high: float = 5.0, min_length_um: float = 1.5, robust: bool = True
+               high: float = 5.0, min_length_um: float = 1.5, robust: bool = True,
+               n_angles: int = 16, suppress_points: bool = True, bridge: bool = True,
+               puncta_z: float = 4.0, cell_margin_um: float = 0.6
                ) -> tuple[np.ndarray, int]:
     """RF pixels on a coarse grid.
 
@@ -131,6 +149,17 @@ def fiber_mask(frame: np.ndarray, *, pixel_size_um: float, background, cells: np
         Connected pieces with fewer pixels than this length are dropped.
     robust : bool
         See ``ridge_filter``.
+    n_angles, suppress_points : int, bool
+        See ``ridge_filter``.
+    bridge : bool
+        An RF runs through the migrasomes it carries: their (blanked) disks are added to
+        the mask wherever a piece of RF reaches them, so the pieces on either side stay one
+        fibre and its length counts the stretch through them.
+    puncta_z : float
+        Puncta (both Hessian curvatures high: debris, small vesicles, crossings) above this
+        many robust σ are set to the background before the line filter; 0 keeps them.
+    cell_margin_um : float
+        Cell bodies, dilated by this, are left out (their rims are bright lines).
 
     Returns
     -------
@@ -145,24 +174,64 @@ def fiber_mask(frame: np.ndarray, *, pixel_size_um: float, background, cells: np
     img = block_reduce_mean(np.asarray(frame, np.float32), f) - _on_grid(background, f,
                                                                           np.shape(frame))
     img /= max(noise / f, 1e-12)
-    ridge = ridge_filter(img, sigma_across_px=max(0.6, sigma_um / g),
-                         sigma_along_px=max(1.0, length_um / g), robust=robust)
     cell_c = cells[::f, ::f] > 0 if f > 1 else cells > 0
-    cell_c = ndi.binary_dilation(cell_c[: ridge.shape[0], : ridge.shape[1]],
-                                 iterations=max(1, int(round(0.6 / g))))
+    cell_c = ndi.binary_dilation(cell_c[: img.shape[0], : img.shape[1]],
+                                 iterations=max(1, int(round(cell_margin_um / g))))
+    if puncta_z:
+        img = _without_puncta(img, g, ~cell_c, puncta_z)
+    ridge = ridge_filter(img, sigma_across_px=max(0.6, sigma_um / g),
+                         sigma_along_px=max(1.0, length_um / g), robust=robust,
+                         n_angles=n_angles, suppress_points=suppress_points,
+                         noise_mask=~cell_c if cell_c.mean() < 0.8 else None)
     ridge[cell_c] = 0
+    blank = np.zeros(ridge.shape, bool)
     if migrasomes is not None and len(migrasomes):
-        blank = np.zeros(ridge.shape, bool)
         paint_disks(blank, migrasomes, g, extra_um=0.3)
         ridge[blank] = 0
     mask = apply_hysteresis_threshold(ridge, low, high)
+    if bridge and blank.any():
+        # an RF runs through the migrasomes it carries: their disks join its pieces (and
+        # count in its length) wherever a piece reaches them
+        disks, nd = ndi.label(blank)
+        near = ndi.binary_dilation(mask, iterations=1) & blank
+        hit = np.zeros(nd + 1, bool)
+        hit[np.unique(disks[near])] = True
+        hit[0] = False
+        mask |= hit[disks]
     lab, n = ndi.label(mask, structure=np.ones((3, 3)))
     if n:
-        size = np.bincount(lab.ravel(), minlength=n + 1)
+        # pieces are judged by their own RF pixels, not by the disks that join them
+        size = np.bincount(lab[~blank].ravel(), minlength=n + 1)
         ok = size >= min_length_um / g
         ok[0] = False
         mask = ok[lab]
     return mask, f
+
+
+def _without_puncta(img: np.ndarray, grid_um: float, where: np.ndarray,
+                    z: float) -> np.ndarray:
+    """``img`` with its puncta (curved both ways: debris, vesicles, crossings) set to 0.
+
+    A punctum lights an oriented line detector pointed at it from every side (a star of
+    short false fibres); a line is curved across only.  The smaller of the two Hessian
+    curvatures, in robust-σ units of its own distribution over ``where``, above ``z``
+    marks a punctum; 0.4 µm around it is set to the background (0), which an RF running
+    through it bridges (the line detector averages along it).
+    """
+    from skimage.feature import hessian_matrix, hessian_matrix_eigvals
+
+    H = hessian_matrix(img, sigma=1.0, order="rc", use_gaussian_derivatives=False)
+    both = -hessian_matrix_eigvals(H)[0]
+    ref = both[where] if where.sum() > 16 else both.ravel()
+    med = float(np.median(ref))
+    mad = 1.4826 * float(np.median(np.abs(ref - med))) or 1.0
+    spot = (both - med) / mad > z
+    if not spot.any():
+        return img
+    spot = ndi.binary_dilation(spot, iterations=max(1, int(round(0.4 / grid_um))))
+    out = img.copy()
+    out[spot] = 0.0
+    return out
 
 
 def paint_disks(mask: np.ndarray, mig: pd.DataFrame, grid_um: float, *,
@@ -187,7 +256,7 @@ def paint_disks(mask: np.ndarray, mig: pd.DataFrame, grid_um: float, *,
 
 
 def fiber_graph(mask: np.ndarray, *, pixel_size_um: float, f: int, cells: np.ndarray,
-                min_length_um: float = 1.0, spur_um: float = 1.0
+                min_length_um: float = 1.0, spur_um: float = 1.0, attach_um: float = 1.2
                 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Branches of the skeleton of an RF mask, in frame µm.
 
@@ -205,14 +274,17 @@ def fiber_graph(mask: np.ndarray, *, pixel_size_um: float, f: int, cells: np.nda
         Skeleton components shorter than this in total are dropped.
     spur_um : float
         Branches from a junction to a free tip shorter than this are pruned (spurs).
+    attach_um : float
+        A component within this of a cell body is that cell's; a free proximal end within
+        it is extended to the body's edge (``length_um`` counts from the edge).
 
     Returns
     -------
     branches : DataFrame
         One row per branch: ``branch`` (index), ``component``, ``x0_um, y0_um`` (distal end:
         the tip, or the end farther from the cell), ``x1_um, y1_um`` (proximal end),
-        ``length_um`` (along the skeleton), ``tip`` (the distal end is a free tip),
-        ``attached`` (its component touches a cell body), ``cell_label`` (that cell, 0 if
+        ``length_um`` (along the skeleton, from the cell's edge), ``tip`` (the distal end is a
+        free tip), ``attached`` (its component touches a cell body), ``cell_label`` (that cell, 0 if
         none).
     points : ndarray, shape (n, 4)
         Skeleton pixels as ``x_um, y_um, branch, is_tip`` (for nearest-fibre queries).
@@ -255,7 +327,7 @@ def fiber_graph(mask: np.ndarray, *, pixel_size_um: float, f: int, cells: np.nda
     p_col = sk.paths.indices
     node_comp[p_col] = comp[p_row]
     pix_comp[coords[:, 0], coords[:, 1]] = node_comp + 1
-    reach = 2 * int(np.ceil(1.2 / (f * pixel_size_um))) + 1  # gap left by the cell margin
+    reach = 2 * int(np.ceil(attach_um / (f * pixel_size_um))) + 1  # gap left by the margin
     grown = ndi.grey_dilation(pix_comp, size=(reach, reach))
     touch = (grown > 0) & (lab_c > 0)
     n_comp = comp.max() + 1
@@ -276,12 +348,19 @@ def fiber_graph(mask: np.ndarray, *, pixel_size_um: float, f: int, cells: np.nda
     else:
         ds = dd = np.zeros(len(br))
     src_distal = np.where(tip_s != tip_d, tip_s, ds >= dd)
+    # an RF starts at its cell's edge; the ridge search stops short of it (the margin left
+    # for the cell's own rim), so a free proximal end near its cell is extended to the edge
+    g_um = f * pixel_size_um
+    gap = np.where(src_distal, dd, ds) - g_um / 2
+    free_prox = np.where(src_distal, tip_d, tip_s)
+    extend = np.where(free_prox & (cell_of[comp] > 0) & (gap <= attach_um),
+                      np.clip(gap, 0.0, None), 0.0)
     out = pd.DataFrame({
         "branch": np.arange(len(br)),
         "component": comp,
         "x0_um": np.where(src_distal, xs, xd), "y0_um": np.where(src_distal, ys, yd),
         "x1_um": np.where(src_distal, xd, xs), "y1_um": np.where(src_distal, yd, ys),
-        "length_um": br["branch_distance"].to_numpy(),
+        "length_um": br["branch_distance"].to_numpy() + extend,
         "tip": np.where(src_distal, tip_s, tip_d),
         "attached": cell_of[comp] > 0,
         "cell_label": cell_of[comp],

@@ -55,6 +55,16 @@ class Options:
         RFs: working grid, width of the line profile, length averaged along the line.
     fiber_low, fiber_high, fiber_min_length_um : float
         RFs: hysteresis thresholds (z-scores of the line filter), shortest piece kept.
+    fiber_angles : int
+        RFs: orientations of the line filter over 180° (an elongated filter needs about
+        ``π σ_along / σ_across`` to follow a curved fibre).
+    fiber_puncta_z : float
+        RFs: puncta (curved both ways) above this many robust σ are taken out before the
+        line filter (their star of responses is not a fibre); 0 keeps them.
+    fiber_attach_um : float
+        RFs: largest gap between a fibre and a cell body for the fibre to count as the
+        cell's (the ridge search keeps 0.6 µm off the body's rim); its length is measured
+        from the body's edge.
     attach_reach_um : float
         Gap between a migrasome's rim and an RF skeleton still counted as on it (the ridge
         search leaves 0.3 µm around each migrasome, and a skeleton end shrinks by a grid
@@ -108,9 +118,14 @@ class Options:
     fiber_grid_um: float = 0.4
     fiber_sigma_um: float = 0.2
     fiber_length_um: float = 1.5
-    fiber_low: float = 2.5
-    fiber_high: float = 4.5
-    fiber_min_length_um: float = 3.0
+    # chosen on the training scene families (pixel recall and precision of the RF skeleton
+    # against their true RFs; docs/analysis.md); the held-out ones were not looked at
+    fiber_low: float = 2.0
+    fiber_high: float = 3.5
+    fiber_min_length_um: float = 2.0
+    fiber_angles: int = 16
+    fiber_puncta_z: float = 4.0
+    fiber_attach_um: float = 2.0
     attach_reach_um: float = 1.5
     link_search_um: float = 1.5
     link_memory: int = 2
@@ -210,9 +225,11 @@ def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: floa
                          noise=noise, migrasomes=mig, grid_um=o.fiber_grid_um,
                          sigma_um=o.fiber_sigma_um, length_um=o.fiber_length_um,
                          low=o.fiber_low, high=o.fiber_high,
-                         min_length_um=o.fiber_min_length_um)
+                         min_length_um=o.fiber_min_length_um, n_angles=o.fiber_angles,
+                         puncta_z=o.fiber_puncta_z)
     branches, points = fiber_graph(mask, pixel_size_um=pixel_size_um, f=f, cells=labels,
-                                   min_length_um=o.fiber_min_length_um)
+                                   min_length_um=o.fiber_min_length_um,
+                                   attach_um=o.fiber_attach_um)
     if stack is not None:  # after the fibre search, which subtracts the projection's fit
         mig = _measure_in_stack(mig, stack, pixel_size_um=pixel_size_um,
                                 z_step_um=float(z_step_um),  # type: ignore[arg-type]

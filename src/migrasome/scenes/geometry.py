@@ -115,9 +115,16 @@ class Scene:
                 length = float(seg.sum())
                 inside = (p[:, 0] >= 0) & (p[:, 0] <= self.width_um) & (p[:, 1] >= 0) & (
                     p[:, 1] <= self.height_um)
-                seen = float(seg[inside[1:] & inside[:-1]].sum())
+                in_view = inside[1:] & inside[:-1]
+                seen = float(seg[in_view].sum())
+                # what an image can show: in view and off every cell body (an RF starts
+                # under its cell's edge and may run under another cell)
+                mid = (p[1:] + p[:-1]) / 2
+                off = in_view.copy()
+                for c in self.cells:
+                    off &= c.depth_um(mid[:, 0], mid[:, 1], t) <= 0
                 ff.append((f.fiber_id, t, t * dt, p[-1, 0], p[-1, 1], p[0, 0], p[0, 1],
-                           length, True, f.cell, seen))
+                           length, True, f.cell, seen, float(seg[off].sum())))
             fb.append((f.fiber_id, f.cell, f.parent, f.points[-1, 0], f.points[-1, 1], 0.0,
                        gone * dt if np.isfinite(gone) and gone < T else np.nan, length))
         fibers = pd.DataFrame(fb, columns=["fiber_id", "cell_id", "parent_fiber_id",
@@ -126,7 +133,7 @@ class Scene:
         fiber_frames = pd.DataFrame(ff, columns=["fiber_id", "frame", "t_min", "x0_um",
                                                  "y0_um", "x1_um", "y1_um", "length_um",
                                                  "attached", "cell_id",
-                                                 "length_in_view_um"])
+                                                 "length_in_view_um", "length_visible_um"])
         m = self.migrasomes
         rows = []
         for t in range(T):
