@@ -118,7 +118,8 @@ def ridge_filter(image: np.ndarray, *, sigma_across_px: float, sigma_along_px: f
 
 
 def fiber_mask(frame: np.ndarray, *, pixel_size_um: float, background, cells: np.ndarray,
-               noise: float, migrasomes: pd.DataFrame | None = None, grid_um: float = 0.3,
+               noise: float, frames_averaged: np.ndarray | None = None,
+               migrasomes: pd.DataFrame | None = None, grid_um: float = 0.3,
                sigma_um: float = 0.2, length_um: float = 1.0, low: float = 3.0,
                high: float = 5.0, min_length_um: float = 1.5, robust: bool = True,
                n_angles: int = 16, suppress_points: bool = True, bridge: bool = True,
@@ -136,6 +137,9 @@ def fiber_mask(frame: np.ndarray, *, pixel_size_um: float, background, cells: np
         Cell-body labels; RFs are looked for outside them.
     noise : float
         Pixel-noise σ of the frame.
+    frames_averaged : ndarray, shape (Y, X), optional
+        When ``frame`` is a mean of frames: how many each pixel averages (its noise is
+        ``noise / √n``).
     migrasomes : DataFrame, optional
         ``x_um, y_um, diameter_um``: their disks (plus 0.3 µm) are left out of the ridge
         search (a round rim is not a fibre; best subtract their fitted model first).
@@ -174,6 +178,8 @@ def fiber_mask(frame: np.ndarray, *, pixel_size_um: float, background, cells: np
     img = block_reduce_mean(np.asarray(frame, np.float32), f) - _on_grid(background, f,
                                                                           np.shape(frame))
     img /= max(noise / f, 1e-12)
+    if frames_averaged is not None:
+        img *= np.sqrt(block_reduce_mean(np.asarray(frames_averaged, np.float32), f))
     cell_c = cells[::f, ::f] > 0 if f > 1 else cells > 0
     cell_c = ndi.binary_dilation(cell_c[: img.shape[0], : img.shape[1]],
                                  iterations=max(1, int(round(cell_margin_um / g))))
@@ -256,8 +262,8 @@ def paint_disks(mask: np.ndarray, mig: pd.DataFrame, grid_um: float, *,
 
 
 def fiber_graph(mask: np.ndarray, *, pixel_size_um: float, f: int, cells: np.ndarray,
-                min_length_um: float = 1.0, spur_um: float = 1.0, attach_um: float = 1.2
-                ) -> tuple[pd.DataFrame, np.ndarray]:
+                min_length_um: float = 1.0, spur_um: float = 1.0, attach_um: float = 1.2,
+                rim_um: float = 0.0) -> tuple[pd.DataFrame, np.ndarray]:
     """Branches of the skeleton of an RF mask, in frame µm.
 
     Parameters
@@ -277,6 +283,9 @@ def fiber_graph(mask: np.ndarray, *, pixel_size_um: float, f: int, cells: np.nda
     attach_um : float
         A component within this of a cell body is that cell's; a free proximal end within
         it is extended to the body's edge (``length_um`` counts from the edge).
+    rim_um : float
+        Branches that stay within this of a cell body all along are dropped (its rim);
+        0 keeps them.
 
     Returns
     -------
@@ -345,6 +354,13 @@ def fiber_graph(mask: np.ndarray, *, pixel_size_um: float, f: int, cells: np.nda
         tree = cKDTree(to_um(cm.astype(float)))
         ds, _ = tree.query(np.c_[ys, xs])
         dd, _ = tree.query(np.c_[yd, xd])
+        if rim_um > 0:
+            # a branch that never leaves a body's side is its bright rim, traced just
+            # outside the (coarse) body mask, not an RF, which is pulled out of the cell
+            node_d, _ = tree.query(to_um(coords.astype(float)))
+            far = np.zeros(len(br))
+            np.maximum.at(far, p_row, node_d[p_col])
+            keep &= far >= rim_um + f * pixel_size_um / 2
     else:
         ds = dd = np.zeros(len(br))
     src_distal = np.where(tip_s != tip_d, tip_s, ds >= dd)

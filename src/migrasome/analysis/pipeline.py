@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -65,6 +67,13 @@ class Options:
         RFs: largest gap between a fibre and a cell body for the fibre to count as the
         cell's (the ridge search keeps 0.6 µm off the body's rim); its length is measured
         from the body's edge.
+    fiber_rim_um : float
+        RFs: branches that never get farther than this from a cell body are its rim.
+    fiber_window : int
+        RFs are looked for on the mean of this many frames up to the current one, each off
+        its own cell bodies: an RF is held on the substrate by its adhesions and stays put
+        while a cell moves on (MODEL.md §2), so a faint one gains √n in SNR; 1 is the frame
+        alone.  A fibre that breaks fades out over these frames.
     attach_reach_um : float
         Gap between a migrasome's rim and an RF skeleton still counted as on it (the ridge
         search leaves 0.3 µm around each migrasome, and a skeleton end shrinks by a grid
@@ -126,6 +135,8 @@ class Options:
     fiber_angles: int = 16
     fiber_puncta_z: float = 4.0
     fiber_attach_um: float = 2.0
+    fiber_rim_um: float = 1.0
+    fiber_window: int = 3
     attach_reach_um: float = 1.5
     link_search_um: float = 1.5
     link_memory: int = 2
@@ -152,7 +163,8 @@ class Options:
 def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: float,
                   sigma_z_um: float = np.inf, options: Options | None = None,
                   cell_frame: np.ndarray | None = None, stack: np.ndarray | None = None,
-                  z_step_um: float | None = None) -> dict[str, Any]:
+                  z_step_um: float | None = None,
+                  earlier: Sequence[tuple[np.ndarray, np.ndarray]] = ()) -> dict[str, Any]:
     """Analyse one frame.
 
     Parameters
@@ -171,6 +183,10 @@ def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: floa
         measured in 3-D (:func:`.zstack.fit_shells_3d`; diameter and ``z_um``).
     z_step_um : float, optional
         Plane spacing of ``stack`` (µm); required with it.
+    earlier : sequence of (ndarray, ndarray), optional
+        Earlier frames of the movie as (image, cell-body labels), each of shape (Y, X):
+        the RFs are looked for on the mean of these and ``frame``, each frame's cell
+        bodies left out (``analyze_movie`` passes the ``fiber_window − 1`` before it).
 
     Returns
     -------
@@ -194,6 +210,19 @@ def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: floa
     >>> sorted(out)
     ['branches', 'cells', 'labels', 'migrasomes', 'noise']
     """
+    return _analyze_frame(frame, pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um,
+                          sigma_z_um=sigma_z_um, options=options, cell_frame=cell_frame,
+                          stack=stack, z_step_um=z_step_um, earlier=earlier)[0]
+
+
+def _analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: float,
+                   sigma_z_um: float = np.inf, options: Options | None = None,
+                   cell_frame: np.ndarray | None = None, stack: np.ndarray | None = None,
+                   z_step_um: float | None = None,
+                   earlier: Sequence[tuple[np.ndarray, np.ndarray]] = ()
+                   ) -> tuple[dict[str, Any], np.ndarray]:
+    """``analyze_frame``, and the frame with its migrasomes taken out (for later frames'
+    RF search)."""
     o = options or Options()
     frame = np.asarray(frame)
     if cell_frame is not None and np.shape(cell_frame) != frame.shape:
@@ -221,15 +250,20 @@ def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: floa
     # fibres are looked for with the migrasomes taken out (their rims are not fibres)
     clean = img - model_image(img.shape, mig, pixel_size_um=pixel_size_um,
                               psf_sigma_um=psf_sigma_um, sigma_z_um=sigma_z_um)
+    n_seen = None
+    own = clean
+    if len(earlier):
+        clean, n_seen = _window_mean(clean, labels, earlier)
     mask, f = fiber_mask(clean, pixel_size_um=pixel_size_um, background=bg_fib, cells=labels,
-                         noise=noise, migrasomes=mig, grid_um=o.fiber_grid_um,
+                         noise=noise, frames_averaged=n_seen, migrasomes=mig,
+                         grid_um=o.fiber_grid_um,
                          sigma_um=o.fiber_sigma_um, length_um=o.fiber_length_um,
                          low=o.fiber_low, high=o.fiber_high,
                          min_length_um=o.fiber_min_length_um, n_angles=o.fiber_angles,
                          puncta_z=o.fiber_puncta_z)
     branches, points = fiber_graph(mask, pixel_size_um=pixel_size_um, f=f, cells=labels,
                                    min_length_um=o.fiber_min_length_um,
-                                   attach_um=o.fiber_attach_um)
+                                   attach_um=o.fiber_attach_um, rim_um=o.fiber_rim_um)
     if stack is not None:  # after the fibre search, which subtracts the projection's fit
         mig = _measure_in_stack(mig, stack, pixel_size_um=pixel_size_um,
                                 z_step_um=float(z_step_um),  # type: ignore[arg-type]
@@ -238,7 +272,27 @@ def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: floa
                                  reach_um=o.attach_reach_um)
     mig = pd.concat([mig, att], axis=1)
     return {"cells": cells, "migrasomes": mig, "branches": branches, "noise": noise,
-            "labels": labels}
+            "labels": labels}, own
+
+
+def _window_mean(clean: np.ndarray, labels: np.ndarray,
+                 earlier: Sequence[tuple[np.ndarray, np.ndarray]]
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of ``clean`` and the earlier frames, each off its own cell bodies; the count.
+
+    A pixel under a cell in an earlier frame takes that frame out of its mean (a moving
+    cell is not smeared over the fibres it left), so the count varies.
+    """
+    total = clean.astype(np.float32, copy=True)
+    n = np.ones(clean.shape, np.float32)
+    for img, lab in earlier:
+        if np.shape(img) != clean.shape or np.shape(lab) != clean.shape:
+            raise ValueError(f"an earlier frame of shape {np.shape(img)} (labels "
+                             f"{np.shape(lab)}) does not match the frame {clean.shape}")
+        ok = np.asarray(lab) == 0
+        total += np.where(ok, np.asarray(img, np.float32), 0.0)
+        n += ok
+    return total / n, n
 
 
 def _prepare(frame, pixel_size_um, o, cell_frame=None):
@@ -498,18 +552,21 @@ def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
         task = bar.add_task("analysing", total=info["n_frames"])
     try:
         blank = 0
+        window: deque = deque(maxlen=max(0, int(o.fiber_window) - 1))
         for t, frame in enumerate(frames):
             why = _blank(frame)
             if why and t == 0:
                 raise ValueError(f"frame 0 of the movie {why}: nothing to analyse (an empty, "
                                  "blank or failed acquisition?)")
             blank += bool(why)
-            out = analyze_frame(frame, pixel_size_um=px, psf_sigma_um=psf, sigma_z_um=sz,
-                                options=o, cell_frame=None if cells_in is None
-                                else next(cells_in),
-                                stack=None if stacks is None else stacks(t),
-                                z_step_um=z_step)
-            out.pop("labels")
+            out, own = _analyze_frame(frame, pixel_size_um=px, psf_sigma_um=psf,
+                                      sigma_z_um=sz, options=o,
+                                      cell_frame=None if cells_in is None else next(cells_in),
+                                      stack=None if stacks is None else stacks(t),
+                                      z_step_um=z_step, earlier=tuple(window))
+            labels = out.pop("labels")
+            if window.maxlen and not why:
+                window.append((own, labels))
             per_frame.append(out)
             if bar is not None:
                 bar.update(task, advance=1)
