@@ -24,6 +24,13 @@ from .migrasomes import (
 
 __all__ = ["detect_migrasomes", "detect_classified"]
 
+#: A candidate moves to its rim centre when the fit there leaves at most this fraction of
+#: the residual (per amplitude) at its centroid.  Fitted: 0.9 against 1.0 raised the pooled
+#: F1 of the training families and their fine-confocal+dense-network enrichment on each of
+#: three seed sets (benchmark seeds 1000, 2000, 3000), by 0.004-0.015 summed; held-out
+#: families not used.
+RIM_GAIN = 0.9
+
 
 def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: float,
                       noise: float, sigma_z_um: float = np.inf, exclude: np.ndarray | None = None,
@@ -96,14 +103,14 @@ def detect_classified(frame, *, pixel_size_um, psf_sigma_um, noise, sigma_z_um, 
     for _ in range(2):
         rows, cols = refine_centres(frame, rows, cols, win, fit["local_background"].to_numpy())
     fit = fit_diameters(frame, rows, cols, **kw)
-    # a ring's centroid is pulled by a bright spot inside it or a fibre across it: its rim
-    # centre too, refitted, and of the two the one whose profile fits the better stays
+    # a ring's centroid is pulled by a bright spot inside it or a fibre across it, so its
+    # rim centre is tried too, refitted, and kept where its profile fits clearly better
     rr, rc = rim_centres(frame, rows, cols, win)
     # (a move under ½ px changes no fit much: those are not refitted; assumed)
     moved = np.flatnonzero(np.hypot(rr - rows, rc - cols) > 0.5)
     if moved.size:
         alt = fit_diameters(frame, rr[moved], rc[moved], **kw).set_axis(moved)
-        better = moved[_fit_error(alt) < _fit_error(fit.iloc[moved])]
+        better = moved[_fit_error(alt) < RIM_GAIN * _fit_error(fit.iloc[moved])]
         rows[better], cols[better] = rr[better], rc[better]
         fit.iloc[better] = alt.loc[better]
     cand["row"], cand["col"] = rows, cols
