@@ -6,7 +6,12 @@ import pytest
 
 from migrasome.analysis import compare_results
 from migrasome.analysis.detect import detect_migrasomes
-from migrasome.analysis.migrasomes import fit_diameters, radial_templates
+from migrasome.analysis.migrasomes import (
+    fit_diameters,
+    radial_templates,
+    refine_centres,
+    rim_centres,
+)
 from migrasome.analysis.preprocess import (
     axial_sigma_um,
     background_estimate,
@@ -49,6 +54,28 @@ def test_fit_recovers_diameter_noiseless(d):
     assert fit["diameter_um"].iloc[0] == pytest.approx(d, rel=0.03)
     assert fit["amplitude"].iloc[0] == pytest.approx(100.0, rel=0.1)
     assert fit["roundness"].iloc[0] > 0.9
+
+
+def test_rim_centre_is_not_pulled_by_a_bright_spot_inside_the_ring():
+    rng = np.random.default_rng(1)
+    px, d = 0.11, 1.0
+    img = _shell_image(d, px=px, shape=(64, 64), centre=(31.3, 32.6), amp=60.0)
+    yy, xx = np.indices(img.shape)
+    img += 30.0 * np.exp(-((yy - 33.5) ** 2 + (xx - 34.0) ** 2) / (2 * 1.0**2))  # a spot
+    img += rng.normal(0, 5.0, img.shape)
+    # a candidate on the spot, taken for a smaller blob (its window short of the rim)
+    rows, cols, R = np.array([33.3]), np.array([33.9]), np.array([3.0])
+    for _ in range(2):
+        rows, cols = refine_centres(img, rows, cols, R, np.array([10.0]))
+    assert np.hypot(rows[0] - 31.3, cols[0] - 32.6) > 1.5  # the centroid goes to the spot
+    rr, cc = rim_centres(img, rows, cols, R)
+    assert np.hypot(rr[0] - 31.3, cc[0] - 32.6) < 0.8
+    fit = fit_diameters(img, rr, cc, pixel_size_um=px, psf_sigma_um=0.0765)
+    assert fit["diameter_um"].iloc[0] == pytest.approx(d, rel=0.15)
+    # a filled blob has no rim to fit: its centre stays where it is
+    blob = 10.0 + 80.0 * np.exp(-((yy - 20.0) ** 2 + (xx - 40.0) ** 2) / (2 * 1.5**2))
+    br, bc = rim_centres(blob, np.array([20.0]), np.array([40.0]), np.array([2.0]))
+    assert np.hypot(br[0] - 20.0, bc[0] - 40.0) < 0.5
 
 
 def test_detect_finds_a_shell_in_noise_and_not_a_line():

@@ -20,8 +20,8 @@ from scipy.special import erf, i0e
 
 from .blobs import blob_candidates, inside_stronger, scales_px, suppress_overlaps
 
-__all__ = ["radial_templates", "refine_centres", "fit_diameters", "detect_by_thresholds",
-           "model_image", "blob_candidates"]
+__all__ = ["radial_templates", "refine_centres", "rim_centres", "fit_diameters",
+           "detect_by_thresholds", "model_image", "blob_candidates"]
 
 MODELS = ("shell", "ball", "disk")
 
@@ -111,6 +111,59 @@ def refine_centres(frame: np.ndarray, rows: np.ndarray, cols: np.ndarray,
     # a centroid that wandered further than the radius was pulled by a neighbour: keep the peak
     far = np.hypot(nr - rows, nc - cols) > np.maximum(radius_px, 1.0)
     return np.where(far, rows, nr), np.where(far, cols, nc)
+
+
+def rim_centres(frame: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+                radius_px: np.ndarray, *, n_theta: int = 24) -> tuple[np.ndarray, np.ndarray]:
+    """Centres of circles fitted to the brightest point of each direction (the rim).
+
+    A hollow ring's intensity centroid is pulled by a bright spot inside it or a fibre
+    across it; its rim is not.  Along each of ``n_theta`` rays, out to ``2 R + 2`` px, the
+    brightest sample is a rim point; a circle is fitted to them by least squares (Kåsa),
+    then again without the points furthest from it (a fibre crossing the ray, a spot).  A
+    centre that moves further than ``R`` (a filled blob has no rim to fit) stays put.
+
+    Returns
+    -------
+    rows, cols : ndarray, shape (n,)
+    """
+    n = len(rows)
+    if n == 0:
+        return rows, cols
+    R = np.maximum(np.asarray(radius_px, float), 1.0)
+    # reach 2 R + 2 px (assumed: a ring up to twice the radius the candidate was taken
+    # for, seen from a centre on its lumen's edge); 25 samples, under ½ px apart up to R ≈ 5
+    u = np.linspace(0.0, 1.0, 25)
+    rad = (2 * R[:, None] + 2) * u[None, :]  # (n, n_u) px, per blob
+    th = np.linspace(0, 2 * np.pi, n_theta, endpoint=False)
+    yy = rows[:, None, None] + rad[:, :, None] * np.sin(th)[None, None, :]
+    xx = cols[:, None, None] + rad[:, :, None] * np.cos(th)[None, None, :]
+    S = ndi.map_coordinates(frame, [yy.ravel(), xx.ravel()], order=1,
+                            mode="nearest").reshape(yy.shape)
+    k = np.argmax(S[:, 1:], axis=1) + 1  # (n, θ): the brightest sample, not the start
+    rho = np.take_along_axis(rad, k, axis=1)
+    py = rho * np.sin(th)[None, :]
+    px = rho * np.cos(th)[None, :]
+    use = np.ones_like(rho, bool)
+    cy = np.zeros(n)
+    cx = np.zeros(n)
+    for it in range(2):
+        # x² + y² + D x + E y + F = 0, linear in (D, E, F): weighted normal equations
+        A = np.stack([px, py, np.ones_like(px)], axis=-1) * use[..., None]
+        b = -(px**2 + py**2) * use
+        AtA = np.einsum("nti,ntj->nij", A, A) + 1e-9 * np.eye(3)
+        Atb = np.einsum("nti,nt->ni", A, b)
+        D, E, F = np.linalg.solve(AtA, Atb[..., None])[..., 0].T
+        cx, cy = -D / 2, -E / 2
+        if it:
+            break
+        rc = np.sqrt(np.maximum(cx**2 + cy**2 - F, 0))
+        res = np.abs(np.hypot(px - cx[:, None], py - cy[:, None]) - rc[:, None])
+        # the closest 60 % of the points (assumed: up to two fibres across a ring take
+        # 4 of 24 rays, a spot inside a few more), all within ½ px of the circle
+        use = res <= np.maximum(np.percentile(res, 60, axis=1, keepdims=True), 0.5)
+    bad = ~np.isfinite(cx) | ~np.isfinite(cy) | (np.hypot(cx, cy) > R)
+    return np.where(bad, rows, rows + cy), np.where(bad, cols, cols + cx)
 
 
 def _median_last(S: np.ndarray) -> np.ndarray:
