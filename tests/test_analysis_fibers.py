@@ -1,0 +1,91 @@
+"""RF detection: puncta, migrasomes on a fibre, the frame window, lengths against truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from migrasome.analysis import analyze_movie
+from migrasome.analysis.fibers import fiber_graph, fiber_mask
+from migrasome.analysis.pipeline import _window_mean
+from migrasome.scenes import generate_scene
+
+PX = 0.1
+
+
+def _line_image(rng, *, peak=4.0, with_puncta=(), shape=(200, 200)):
+    """Noise σ 1 with a line of per-pixel ``peak`` along row 100 (σ 1.2 px), edge to edge."""
+    yy, xx = np.indices(shape, dtype=float)
+    img = rng.normal(0, 1, shape)
+    img += peak * np.exp(-(yy - 100) ** 2 / (2 * 1.2**2))
+    for r, c in with_puncta:
+        img += 12 * np.exp(-((yy - r) ** 2 + (xx - c) ** 2) / (2 * 1.2**2))
+    return img
+
+
+def _mask(img, **kw):
+    return fiber_mask(img, pixel_size_um=PX, background=0.0,
+                      cells=np.zeros(img.shape, int), noise=1.0, grid_um=0.3, sigma_um=0.2,
+                      length_um=1.5, low=2.0, high=3.5, min_length_um=2.0, **kw)
+
+
+def test_a_punctum_off_a_fibre_gives_no_fibre():
+    rng = np.random.default_rng(0)
+    img = _line_image(rng, peak=0.0, with_puncta=[(50, 50), (150, 140)])
+    mask, _ = _mask(img)
+    assert not mask.any()
+    # without taking puncta out and without the point suppression, each is a star of fibres
+    mask, _ = _mask(img, puncta_z=0.0, suppress_points=False)
+    assert mask.any()
+
+
+def test_a_faint_line_is_found_whole():
+    rng = np.random.default_rng(1)
+    mask, f = _mask(_line_image(rng, peak=1.5))
+    br, _ = fiber_graph(mask, pixel_size_um=PX, f=f, cells=np.zeros((200, 200), int),
+                        min_length_um=2.0)
+    # 1.5 σ per pixel: about what the eye just makes out
+    per = br.groupby("component")["length_um"].sum()
+    assert 0.9 * 20.0 <= per.max() <= 1.02 * 20.0 and per.sum() <= 1.2 * 20.0
+
+
+def test_a_fibre_runs_through_its_migrasome():
+    rng = np.random.default_rng(2)
+    img = _line_image(rng, peak=3.0)
+    mig = pd.DataFrame({"x_um": [10.0], "y_um": [10.05], "diameter_um": [2.0]})
+    length = {}
+    for bridge, n_pieces in ((True, 1), (False, 2)):
+        mask, f = _mask(img, migrasomes=mig, bridge=bridge)
+        br, _ = fiber_graph(mask, pixel_size_um=PX, f=f, cells=np.zeros((200, 200), int),
+                            min_length_um=2.0)
+        assert br["component"].nunique() == n_pieces
+        length[bridge] = br["length_um"].sum()
+    assert length[True] >= 0.95 * 20.0
+    assert length[False] < length[True] - 2.0  # cut: the stretch through it is lost
+
+
+def test_window_mean_leaves_out_each_frames_cells():
+    clean = np.full((4, 4), 1.0, np.float32)
+    lab = np.zeros((4, 4), int)
+    earlier_img = np.full((4, 4), 3.0, np.float32)
+    earlier_lab = np.zeros((4, 4), int)
+    earlier_lab[0, 0] = 1  # a cell there in the earlier frame: not averaged in
+    mean, n = _window_mean(clean, lab, [(earlier_img, earlier_lab)])
+    assert mean[0, 0] == 1.0 and n[0, 0] == 1
+    assert mean[1, 1] == 2.0 and n[1, 1] == 2
+    with pytest.raises(ValueError, match="does not match"):
+        _window_mean(clean, lab, [(np.zeros((3, 3)), np.zeros((3, 3), int))])
+
+
+@pytest.mark.parametrize("fam,seed", [("dense-network", 12), ("sparse-widefield", 11),
+                                      ("sparse-widefield", 12)])
+def test_rf_length_near_the_visible_truth(fam, seed):
+    movie = generate_scene(fam, size_px=320, n_frames=6, seed=seed)
+    res = analyze_movie(movie)
+    tf = movie.truth.fiber_frames
+    frames = range(2, 6)  # the frame window filled
+    true = tf.groupby("frame")["length_visible_um"].sum().reindex(frames).mean()
+    det = res.fiber_frames[res.fiber_frames["attached"]].groupby("frame")["length_um"].sum()
+    det = det.reindex(frames, fill_value=0.0).mean()
+    assert abs(det - true) / true < 0.4, (det, true)
