@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from migrasome.analysis import analyze_movie
+from migrasome.analysis import Options, analyze_movie
 from migrasome.analysis.fibers import fiber_graph, fiber_mask
 from migrasome.analysis.pipeline import _window_mean
 from migrasome.scenes import generate_scene
@@ -82,7 +82,7 @@ def test_window_mean_leaves_out_each_frames_cells():
                                       ("sparse-widefield", 12)])
 def test_rf_length_near_the_visible_truth(fam, seed):
     movie = generate_scene(fam, size_px=320, n_frames=6, seed=seed)
-    res = analyze_movie(movie)
+    res = analyze_movie(movie, options=Options(fiber_window=3))
     tf = movie.truth.fiber_frames
     frames = range(2, 6)  # the frame window filled
     true = tf.groupby("frame")["length_visible_um"].sum().reindex(frames).mean()

@@ -73,7 +73,8 @@ class Options:
         RFs are looked for on the mean of this many frames up to the current one, each off
         its own cell bodies: an RF is held on the substrate by its adhesions and stays put
         while a cell moves on (MODEL.md §2), so a faint one gains √n in SNR; 1 is the frame
-        alone.  A fibre that breaks fades out over these frames.
+        alone (the default: a fibre that breaks fades out over the frames of the window,
+        which delays or hides its migrasomes' release; 3 finds more faint RFs).
     attach_reach_um : float
         Gap between a migrasome's rim and an RF skeleton still counted as on it (the ridge
         search leaves 0.3 µm around each migrasome, and a skeleton end shrinks by a grid
@@ -136,7 +137,7 @@ class Options:
     fiber_puncta_z: float = 4.0
     fiber_attach_um: float = 2.0
     fiber_rim_um: float = 1.0
-    fiber_window: int = 3
+    fiber_window: int = 1
     attach_reach_um: float = 1.5
     link_search_um: float = 1.5
     link_memory: int = 2
