@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 
 from migrasome.analysis import Options, analyze_movie
-from migrasome.analysis.fibers import fiber_graph, fiber_mask
-from migrasome.analysis.pipeline import _window_mean
+from migrasome.analysis.fibers import fiber_graph, fiber_mask, window_mean
 from migrasome.scenes import generate_scene
 
 PX = 0.1
@@ -71,11 +70,11 @@ def test_window_mean_leaves_out_each_frames_cells():
     earlier_img = np.full((4, 4), 3.0, np.float32)
     earlier_lab = np.zeros((4, 4), int)
     earlier_lab[0, 0] = 1  # a cell there in the earlier frame: not averaged in
-    mean, n = _window_mean(clean, lab, [(earlier_img, earlier_lab)])
+    mean, n = window_mean(clean, lab, [(earlier_img, earlier_lab)])
     assert mean[0, 0] == 1.0 and n[0, 0] == 1
     assert mean[1, 1] == 2.0 and n[1, 1] == 2
     with pytest.raises(ValueError, match="does not match"):
-        _window_mean(clean, lab, [(np.zeros((3, 3)), np.zeros((3, 3), int))])
+        window_mean(clean, lab, [(np.zeros((3, 3)), np.zeros((3, 3), int))])
 
 
 @pytest.mark.parametrize("fam,seed", [("dense-network", 12), ("sparse-widefield", 11),

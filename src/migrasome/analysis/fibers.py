@@ -12,6 +12,7 @@ them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -23,7 +24,7 @@ from .cells import _on_grid
 from .preprocess import block_reduce_mean
 from .skeleton import skeleton_graph
 
-__all__ = ["ridge_filter", "fiber_mask", "fiber_graph", "paint_disks"]
+__all__ = ["ridge_filter", "fiber_mask", "fiber_graph", "paint_disks", "window_mean"]
 
 BRANCH_COLUMNS = ("branch", "component", "x0_um", "y0_um", "x1_um", "y1_um", "length_um",
                   "tip", "attached", "cell_label")
@@ -212,6 +213,26 @@ def fiber_mask(frame: np.ndarray, *, pixel_size_um: float, background, cells: np
         ok[0] = False
         mask = ok[lab]
     return mask, f
+
+
+def window_mean(clean: np.ndarray, labels: np.ndarray,
+                 earlier: Sequence[tuple[np.ndarray, np.ndarray]]
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of ``clean`` and the earlier frames, each off its own cell bodies; the count.
+
+    A pixel under a cell in an earlier frame takes that frame out of its mean (a moving
+    cell is not smeared over the fibres it left), so the count varies.
+    """
+    total = clean.astype(np.float32, copy=True)
+    n = np.ones(clean.shape, np.float32)
+    for img, lab in earlier:
+        if np.shape(img) != clean.shape or np.shape(lab) != clean.shape:
+            raise ValueError(f"an earlier frame of shape {np.shape(img)} (labels "
+                             f"{np.shape(lab)}) does not match the frame {clean.shape}")
+        ok = np.asarray(lab) == 0
+        total += np.where(ok, np.asarray(img, np.float32), 0.0)
+        n += ok
+    return total / n, n
 
 
 def _without_puncta(img: np.ndarray, grid_um: float, where: np.ndarray,

@@ -12,7 +12,7 @@ import math
 import warnings
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, replace
 from typing import Any
 
 import numpy as np
@@ -23,142 +23,13 @@ from ..results import Results
 from .assign import assign_frame
 from .cells import CellDepth, cell_properties, segment_cells
 from .detect import detect_migrasomes
-from .fibers import fiber_graph, fiber_mask
+from .fibers import fiber_graph, fiber_mask, window_mean
 from .frames import frames_of
 from .migrasomes import model_image
+from .options import Options
 from .preprocess import as_float, axial_sigma_um, background_estimate, noise_sigma, psf_sigma_um
 
 __all__ = ["Options", "analyze_movie", "analyze_frame", "frames_of"]
-
-
-@dataclass
-class Options:
-    """Settings of the analysis (all lengths µm, times min).
-
-    Attributes
-    ----------
-    d_min_um, d_max_um : float
-        Diameters reported as migrasomes (MODEL.md §4: 0.5–3 µm).
-    detect_threshold : float
-        LoG response for a candidate, in noise units of the response.
-    min_snr : float
-        Peak of a migrasome's round profile above local background, in pixel-noise units.
-    min_roundness : float
-        How evenly lit its rim must be (0 a line … 1 a ring); rejects fibre ends/crossings.
-    model : {"shell", "ball", "disk", "auto"}
-        Shape fitted for the diameter (``shell``: a membrane label).
-    wavelength_nm, numerical_aperture, modality : float, float, str
-        Optics (used when the movie's metadata do not say).
-    psf_sigma_um : float or None
-        Overrides the PSF width computed from the optics.
-    cell_min_area_um2, cell_opening_um, cell_grid_um : float
-        Cell bodies: smallest area, width of the opening, coarse grid.
-    fiber_grid_um, fiber_sigma_um, fiber_length_um : float
-        RFs: working grid, width of the line profile, length averaged along the line.
-    fiber_low, fiber_high, fiber_min_length_um : float
-        RFs: hysteresis thresholds (z-scores of the line filter), shortest piece kept.
-    fiber_angles : int
-        RFs: orientations of the line filter over 180° (an elongated filter needs about
-        ``π σ_along / σ_across`` to follow a curved fibre).
-    fiber_puncta_z : float
-        RFs: puncta (curved both ways) above this many robust σ are taken out before the
-        line filter (their star of responses is not a fibre); 0 keeps them.
-    fiber_attach_um : float
-        RFs: largest gap between a fibre and a cell body for the fibre to count as the
-        cell's (the ridge search keeps 0.6 µm off the body's rim); its length is measured
-        from the body's edge.
-    fiber_rim_um : float
-        RFs: branches that never get farther than this from a cell body are its rim.
-    fiber_window : int
-        RFs are looked for on the mean of this many frames up to the current one, each off
-        its own cell bodies: an RF is held on the substrate by its adhesions and stays put
-        while a cell moves on (MODEL.md §2), so a faint one gains √n in SNR; 1 is the frame
-        alone (the default: a fibre that breaks fades out over the frames of the window,
-        which delays or hides its migrasomes' release; 3 finds more faint RFs).
-    attach_reach_um : float
-        Gap between a migrasome's rim and an RF skeleton still counted as on it (the ridge
-        search leaves 0.3 µm around each migrasome, and a skeleton end shrinks by a grid
-        pixel or two).
-    link_search_um, link_memory : float, int
-        Migrasome linking: largest step between sightings and frames a gap may last.
-    cell_search_um, fiber_search_um : float
-        Largest step of a cell centroid / of a fibre's distal end between frames.
-    classifier : bool or str
-        True: decide what is a migrasome with the shipped trained classifier
-        (:mod:`.classify`); a path: with that model file; False: with the ``min_snr`` and
-        ``min_roundness`` thresholds (and no migrasome reported under a cell body).
-    min_probability : float
-        Classifier probability from which a candidate is reported.
-    free_min_diameter_um : float
-        A swelling never seen on an RF nor over a cell body in the whole movie is reported
-        only if it reaches this size (smaller, it is taken for a punctum: a vesicle or
-        debris); 0 reports them all.
-    onset_diameter_um : float
-        Growth onset: the diameter a swelling grows from (about an RF's width); its growth
-        seen from the first sighting to full size is extrapolated back to this size (a
-        swelling becomes visible only at about 0.5 µm).  0: the first sighting.
-    full_size_fraction : float
-        Full size: the first time the membrane area (∝ d², from the 3-sighting running
-        median diameter) reaches this fraction of its largest.
-    breakdown_after_frames : float
-        Breakdown: this many frames after the last sighting (it happened between that
-        sighting and the next frame; ½ is the middle of that interval).
-    release_min_sightings : int
-        Release: off every RF that reaches a cell from some sighting to the last one, in at
-        least this many sightings (one frame off at the end is more often a faint RF missed
-        than a release).
-    axial_psf_sigma_um : float or None
-        z-stacks analysed in 3-D: axial σ of the PSF, instead of the one computed from the
-        optics (:func:`.zstack.stack_axial_sigma_um`).
-    """
-
-    d_min_um: float = 0.5
-    d_max_um: float = 3.0
-    detect_threshold: float = 5.0
-    min_snr: float = 1.5
-    min_roundness: float = 0.55
-    model: str = "shell"
-    wavelength_nm: float = 510.0
-    numerical_aperture: float = 1.4
-    modality: str = "widefield"
-    psf_sigma_um: float | None = None
-    cell_min_area_um2: float = 40.0
-    cell_opening_um: float = 4.0
-    cell_grid_um: float = 0.8
-    fiber_grid_um: float = 0.4
-    fiber_sigma_um: float = 0.2
-    fiber_length_um: float = 1.5
-    # chosen on the training scene families (pixel recall and precision of the RF skeleton
-    # against their true RFs; docs/analysis.md); the held-out ones were not looked at
-    fiber_low: float = 2.0
-    fiber_high: float = 3.5
-    fiber_min_length_um: float = 2.0
-    fiber_angles: int = 16
-    fiber_puncta_z: float = 4.0
-    fiber_attach_um: float = 2.0
-    fiber_rim_um: float = 1.0
-    fiber_window: int = 1
-    attach_reach_um: float = 1.5
-    link_search_um: float = 1.5
-    link_memory: int = 2
-    cell_search_um: float = 15.0
-    fiber_search_um: float = 2.5
-    classifier: bool | str = True
-    min_probability: float = 0.5
-    free_min_diameter_um: float = 0.8
-    axial_psf_sigma_um: float | None = None
-    onset_diameter_um: float = 0.3
-    full_size_fraction: float = 0.81
-    breakdown_after_frames: float = 0.5
-    release_min_sightings: int = 2
-
-    @classmethod
-    def from_kwargs(cls, **kw: Any) -> Options:
-        names = {f.name for f in fields(cls)}
-        bad = sorted(set(kw) - names)
-        if bad:
-            raise TypeError(f"unknown analysis option(s) {bad}; allowed: {sorted(names)}")
-        return cls(**kw)
 
 
 def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: float,
@@ -254,7 +125,7 @@ def _analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: flo
     n_seen = None
     own = clean
     if len(earlier):
-        clean, n_seen = _window_mean(clean, labels, earlier)
+        clean, n_seen = window_mean(clean, labels, earlier)
     mask, f = fiber_mask(clean, pixel_size_um=pixel_size_um, background=bg_fib, cells=labels,
                          noise=noise, frames_averaged=n_seen, migrasomes=mig,
                          grid_um=o.fiber_grid_um,
@@ -274,26 +145,6 @@ def _analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: flo
     mig = pd.concat([mig, att], axis=1)
     return {"cells": cells, "migrasomes": mig, "branches": branches, "noise": noise,
             "labels": labels}, own
-
-
-def _window_mean(clean: np.ndarray, labels: np.ndarray,
-                 earlier: Sequence[tuple[np.ndarray, np.ndarray]]
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mean of ``clean`` and the earlier frames, each off its own cell bodies; the count.
-
-    A pixel under a cell in an earlier frame takes that frame out of its mean (a moving
-    cell is not smeared over the fibres it left), so the count varies.
-    """
-    total = clean.astype(np.float32, copy=True)
-    n = np.ones(clean.shape, np.float32)
-    for img, lab in earlier:
-        if np.shape(img) != clean.shape or np.shape(lab) != clean.shape:
-            raise ValueError(f"an earlier frame of shape {np.shape(img)} (labels "
-                             f"{np.shape(lab)}) does not match the frame {clean.shape}")
-        ok = np.asarray(lab) == 0
-        total += np.where(ok, np.asarray(img, np.float32), 0.0)
-        n += ok
-    return total / n, n
 
 
 def _prepare(frame, pixel_size_um, o, cell_frame=None):
