@@ -246,3 +246,34 @@ def test_enrichment_families_take_every_setting_from_a_training_family():
             if f.name != "name":
                 assert any(getattr(enr, f.name) == getattr(family(t), f.name)
                            for t in TRAINING), f.name
+
+
+def test_a_migrasome_under_a_cell_is_not_released():
+    from migrasome.analysis.pipeline import Options
+    from migrasome.analysis.tables import build_results
+
+    def frame(state):
+        on, under = state == "A", state == "u"
+        mig = pd.DataFrame({"x_um": [5.0], "y_um": [5.0], "diameter_um": [1.5], "snr": 9.0,
+                            "roundness": 0.9, "probability": 0.9, "branch": 0 if on else -1,
+                            "attached": on, "cell_label": 1, "site_type": "tip" if on else "",
+                            "under_cell": under})
+        cells = pd.DataFrame({"label": [1], "x_um": [20.0], "y_um": [5.0],
+                              "area_um2": [300.0], "radius_um": [10.0]})
+        br = pd.DataFrame({"branch": [0], "x0_um": [5.0], "y0_um": [5.0], "x1_um": [10.0],
+                           "y1_um": [5.0], "length_um": [5.0], "attached": [True],
+                           "cell_label": [1]})
+        return {"cells": cells, "migrasomes": mig, "branches": br if on else br.iloc[:0],
+                "noise": 1.0}
+
+    def released(states):
+        res = build_results([frame(s) for s in states], frame_interval_min=2.0,
+                            options=Options(), metadata={})
+        return res.migrasomes["t_release_min"].iloc[0]
+
+    # on its fibre, then off it in view: released from the first frame off it
+    assert released("AAA...") == pytest.approx(6.0)
+    # on its fibre, then under a cell (its RF cannot be seen there): not a release
+    assert np.isnan(released("AAAuuu"))
+    # under a cell for a while, then off its fibre in view: released when seen off it
+    assert released("AAuu..") == pytest.approx(8.0)

@@ -57,9 +57,17 @@ def test_release_and_growth_in_the_truth():
     assert len(released)  # some fibres break during the movie
     for _, m in released.iterrows():
         rows = mf[mf["migrasome_id"] == m["migrasome_id"]]
-        assert not rows.loc[rows["t_min"] >= m["t_release_min"], "attached"].any()
+        after = rows["t_min"] >= m["t_release_min"]
+        # a release is in the truth only when a frame shows it (not after the last frame)
+        assert after.any() and not rows.loc[after, "attached"].any()
     d = mf.groupby("migrasome_id")["diameter_um"]
     assert (d.max() >= d.min()).all() and (d.max() > d.min()).any()
+    for seed in (0, 2, 4):  # each has a fibre gone between the last frame and the next
+        mv = generate_scene("dense-network", size_px=160, n_frames=6, seed=seed)
+        mf, mig = mv.truth.migrasome_frames, mv.truth.migrasomes
+        last = mf.set_index("migrasome_id")["t_min"].groupby(level=0).max()
+        t_rel = mig.set_index("migrasome_id")["t_release_min"].dropna()
+        assert (t_rel <= last.reindex(t_rel.index)).all()
 
 
 def test_semi_synthetic_keeps_the_real_pixels():

@@ -124,8 +124,8 @@ def fiber_mask(frame: np.ndarray, *, pixel_size_um: float, background, cells: np
                sigma_um: float = 0.2, length_um: float = 1.0, low: float = 3.0,
                high: float = 5.0, min_length_um: float = 1.5, robust: bool = True,
                n_angles: int = 16, suppress_points: bool = True, bridge: bool = True,
-               puncta_z: float = 4.0, cell_margin_um: float = 0.6
-               ) -> tuple[np.ndarray, int]:
+               puncta_z: float = 4.0, cell_margin_um: float = 0.6,
+               flat_bodies: bool = True) -> tuple[np.ndarray, int]:
     """RF pixels on a coarse grid.
 
     Parameters
@@ -165,6 +165,11 @@ def fiber_mask(frame: np.ndarray, *, pixel_size_um: float, background, cells: np
         many robust σ are set to the background before the line filter; 0 keeps them.
     cell_margin_um : float
         Cell bodies, dilated by this, are left out (their rims are bright lines).
+    flat_bodies : bool
+        Take the bright texture out of the cell bodies (clipped to the image smoothed
+        over 1 µm) before the line filter: the filter reaches a few µm, and a body's
+        texture (puncta, nucleoli, holes) would light it just outside the body as a fringe
+        of short lines along its rim.
 
     Returns
     -------
@@ -184,6 +189,8 @@ def fiber_mask(frame: np.ndarray, *, pixel_size_um: float, background, cells: np
     cell_c = cells[::f, ::f] > 0 if f > 1 else cells > 0
     cell_c = ndi.binary_dilation(cell_c[: img.shape[0], : img.shape[1]],
                                  iterations=max(1, int(round(cell_margin_um / g))))
+    if flat_bodies and cell_c.any():
+        img = _flat_bodies(img, cell_c, g)
     if puncta_z:
         img = _without_puncta(img, g, ~cell_c, puncta_z)
     ridge = ridge_filter(img, sigma_across_px=max(0.6, sigma_um / g),
@@ -235,6 +242,17 @@ def window_mean(clean: np.ndarray, labels: np.ndarray,
     return total / n, n
 
 
+def _flat_bodies(img: np.ndarray, bodies: np.ndarray, grid_um: float) -> np.ndarray:
+    """``img`` with the pixels of ``bodies`` no brighter than the image smoothed over
+    1 µm (a Gaussian σ): the bright texture goes (puncta, nucleoli, the ridges between
+    dark holes), the edge stays as it was seen (a replaced body would make a step at the
+    edge of ``bodies``, which the line filter takes for a rim of fibre)."""
+    sm = ndi.gaussian_filter(np.asarray(img, np.float32), 1.0 / grid_um)
+    out = img.copy()
+    out[bodies] = np.minimum(img[bodies], sm[bodies])
+    return out
+
+
 def _without_puncta(img: np.ndarray, grid_um: float, where: np.ndarray,
                     z: float) -> np.ndarray:
     """``img`` with its puncta (curved both ways: debris, vesicles, crossings) set to 0.
@@ -242,8 +260,8 @@ def _without_puncta(img: np.ndarray, grid_um: float, where: np.ndarray,
     A punctum lights an oriented line detector pointed at it from every side (a star of
     short false fibres); a line is curved across only.  The smaller of the two Hessian
     curvatures, in robust-σ units of its own distribution over ``where``, above ``z``
-    marks a punctum; 0.4 µm around it is set to the background (0), which an RF running
-    through it bridges (the line detector averages along it).
+    marks a punctum (where ``where`` is True); 0.4 µm around it is set to the background
+    (0), which an RF running through it bridges (the line detector averages along it).
     """
     from skimage.feature import hessian_matrix, hessian_matrix_eigvals
 
@@ -252,7 +270,8 @@ def _without_puncta(img: np.ndarray, grid_um: float, where: np.ndarray,
     ref = both[where] if where.sum() > 16 else both.ravel()
     med = float(np.median(ref))
     mad = 1.4826 * float(np.median(np.abs(ref - med))) or 1.0
-    spot = (both - med) / mad > z
+    # only off the bodies: a hole cut in a body's edge would leave a comb of short lines
+    spot = ((both - med) / mad > z) & where
     if not spot.any():
         return img
     spot = ndi.binary_dilation(spot, iterations=max(1, int(round(0.4 / grid_um))))

@@ -46,6 +46,14 @@ class Options:
         from the body's edge.
     fiber_rim_um : float
         RFs: branches that never get farther than this from a cell body are its rim.
+    fiber_rim_fraction : float
+        RFs: branches, and whole pieces, that never get farther from a cell body than
+        this share of their length run along it: its rim, not an RF (pulled away from
+        its cell); 0 does not look.
+    fiber_edge_ratio : float
+        RFs: a line has background on both sides; where one side (0.8–1.2 µm across)
+        outshines the other by more than this share of the line's height, it is the
+        bright side of an edge (a cell rim, a nucleus) and not an RF; 0 does not look.
     fiber_window : int
         RFs are looked for on the mean of this many frames up to the current one, each off
         its own cell bodies: an RF is held on the substrate by its adhesions and stays put
@@ -66,6 +74,10 @@ class Options:
         ``min_roundness`` thresholds (and no migrasome reported under a cell body).
     min_probability : float
         Classifier probability from which a candidate is reported.
+    under_needs_rf : bool
+        A swelling seen only under cell bodies, never on an RF, is kept only when one of
+        those cells shows an attached RF in some frame (migrasomes grow on RFs; puncta in
+        the nuclei of cells that are not migrating are not migrasomes).
     free_min_diameter_um : float
         A swelling never seen on an RF nor over a cell body in the whole movie is reported
         only if it reaches this size (smaller, it is taken for a punctum: a vesicle or
@@ -114,6 +126,8 @@ class Options:
     fiber_puncta_z: float = 4.0
     fiber_attach_um: float = 2.0
     fiber_rim_um: float = 1.0
+    fiber_rim_fraction: float = 0.0
+    fiber_edge_ratio: float = 0.0
     fiber_window: int = 1
     attach_reach_um: float = 1.5
     link_search_um: float = 1.5
@@ -122,6 +136,7 @@ class Options:
     fiber_search_um: float = 2.5
     classifier: bool | str = True
     min_probability: float = 0.5
+    under_needs_rf: bool = True
     free_min_diameter_um: float = 0.8
     axial_psf_sigma_um: float | None = None
     onset_diameter_um: float = 0.3

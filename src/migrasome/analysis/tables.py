@@ -196,6 +196,17 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
     nxt = ga.shift(-1, fill_value=False).astype(bool)
     mf["attached"] = mf["attached"].astype(bool) | (prev & nxt)
     d_free = float(getattr(o, "free_min_diameter_um", 0.0))
+    if len(mf) and "under_cell" in mf and getattr(o, "under_needs_rf", False):
+        # migrasomes grow on RFs: a swelling seen only over cells that never show one (a
+        # nuclear body, a vesicle inside a cell that is not migrating) is not a migrasome
+        rf_cells = fiber_frames.loc[fiber_frames["attached"].astype(bool), "cell_id"].unique()
+        ga = mf.groupby("migrasome_id")
+        alone = (mf["under_cell"].astype(bool) & ~mf["cell_id"].isin(rf_cells)
+                 & ~mf["attached"].astype(bool)) | ~mf["under_cell"].astype(bool)
+        only = ga["under_cell"].transform("all").astype(bool) & alone.groupby(
+            mf["migrasome_id"]).transform("all")
+        mf = mf[~only.to_numpy(bool)].reset_index(drop=True)
+        mf["migrasome_id"] = pd.factorize(mf["migrasome_id"])[0].astype(np.int64)
     if d_free > 0 and len(mf):
         # a small swelling never seen on an RF nor over a cell is a punctum (a vesicle,
         # debris), not a migrasome; a large free one is kept (released before it was seen)
@@ -230,13 +241,16 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
     reached = mf["d_smooth"].to_numpy() >= frac * mf["migrasome_id"].map(dmax).to_numpy()
     t_full = mf.loc[reached].groupby("migrasome_id")["t_min"].first()
     att = mf["attached"].to_numpy(bool)
-    t_rel = _sustained_from(mf, "migrasome_id", ~att).where(g["attached"].any())
+    # under a cell body its RF cannot be seen: those sightings say nothing of a release
+    vis = ~mf["under_cell"].to_numpy(bool)
+    mv = mf[vis]
+    t_rel = _sustained_from(mv, "migrasome_id", ~att[vis]).where(g["attached"].any())
     # off its fibre in the last sighting or two only: a faint RF missed, not yet a release
     k_rel = int(getattr(o, "release_min_sightings", 1))
-    if k_rel > 1 and len(mf):
-        n_off = (mf["t_min"].to_numpy() >= mf["migrasome_id"].map(t_rel).to_numpy()).astype(
+    if k_rel > 1 and len(mv):
+        n_off = (mv["t_min"].to_numpy() >= mv["migrasome_id"].map(t_rel).to_numpy()).astype(
             int)
-        n_off = pd.Series(n_off).groupby(mf["migrasome_id"].to_numpy()).sum()
+        n_off = pd.Series(n_off).groupby(mv["migrasome_id"].to_numpy()).sum()
         t_rel = t_rel.where(n_off.reindex(t_rel.index).to_numpy() >= k_rel)
     # it broke down between its last sighting and the next frame: the middle of that
     # interval is the unbiased guess

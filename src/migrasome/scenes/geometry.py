@@ -92,6 +92,9 @@ class Scene:
         """Ground truth in the tables a simulation records (see :mod:`migrasome.results`)."""
         dt = frame_interval_min
         T = self.n_frames
+        # a movie records up to its last frame: what happens after it (a fibre gone between
+        # the last frame and the next) is not an event of the movie, as in a simulation run
+        last = T - 1
         tr = []
         for i, c in enumerate(self.cells):
             for t in range(T):
@@ -126,7 +129,7 @@ class Scene:
                 ff.append((f.fiber_id, t, t * dt, p[-1, 0], p[-1, 1], p[0, 0], p[0, 1],
                            length, True, f.cell, seen, float(seg[off].sum())))
             fb.append((f.fiber_id, f.cell, f.parent, f.points[-1, 0], f.points[-1, 1], 0.0,
-                       gone * dt if np.isfinite(gone) and gone < T else np.nan, length))
+                       gone * dt if np.isfinite(gone) and gone <= last else np.nan, length))
         fibers = pd.DataFrame(fb, columns=["fiber_id", "cell_id", "parent_fiber_id",
                                            "anchor_x_um", "anchor_y_um", "t_form_min",
                                            "t_break_min", "length_um"])
@@ -169,8 +172,8 @@ class Scene:
             "site_type": m["site_type"].to_numpy(object),
             "t_nucleation_min": onset * dt, "t_growth_onset_min": onset * dt,
             "t_full_size_min": full * dt,
-            "t_release_min": np.where(np.isfinite(rel) & (rel < T), rel * dt, np.nan),
-            "t_breakdown_min": np.where(bd < T, bd * dt, np.nan),
+            "t_release_min": np.where(np.isfinite(rel) & (rel <= last), rel * dt, np.nan),
+            "t_breakdown_min": np.where(bd <= last, bd * dt, np.nan),
             "max_diameter_um": m["d_max_um"].to_numpy(float)})
         meta = {"source": "scene", "n_frames": T, "frame_interval_min": dt,
                 "width_um": self.width_um, "height_um": self.height_um,
