@@ -277,3 +277,39 @@ def test_a_migrasome_under_a_cell_is_not_released():
     assert np.isnan(released("AAAuuu"))
     # under a cell for a while, then off its fibre in view: released when seen off it
     assert released("AAuu..") == pytest.approx(8.0)
+
+
+def test_a_piece_cut_off_a_cell_for_a_frame_is_that_cell():
+    from migrasome.analysis.pipeline import Options
+    from migrasome.analysis.tables import build_results
+
+    def frame(bodies, mig_on=0):
+        cells = pd.DataFrame({"label": np.arange(1, len(bodies) + 1),
+                              "x_um": [b[0] for b in bodies], "y_um": [b[1] for b in bodies],
+                              "area_um2": [np.pi * b[2] ** 2 for b in bodies],
+                              "radius_um": [b[2] for b in bodies]})
+        x, y, r = bodies[mig_on]
+        mig = pd.DataFrame({"x_um": [x], "y_um": [y], "diameter_um": [1.5], "snr": 9.0,
+                            "roundness": 0.9, "probability": 0.9, "branch": -1,
+                            "attached": False, "cell_label": mig_on + 1, "site_type": "",
+                            "under_cell": True})
+        br = pd.DataFrame({"branch": [0], "x0_um": [x + r + 5], "y0_um": [y],
+                           "x1_um": [x + r], "y1_um": [y], "length_um": [5.0],
+                           "attached": [True], "cell_label": [1]})
+        return {"cells": cells, "migrasomes": mig, "branches": br, "noise": 1.0}
+
+    big, piece = (20.0, 20.0, 8.0), (31.0, 20.0, 3.0)
+    frames = [frame([big])] * 3 + [frame([big, piece], mig_on=1)] + [frame([big])] * 4
+    res = build_results(frames, frame_interval_min=2.0, options=Options(), metadata={})
+    assert len(res.cells) == 1 and (res.tracks.groupby("cell_id").size() == 8).all()
+    assert (res.migrasome_frames["cell_id"] == 0).all()  # the swelling on the piece
+    # kept apart when asked to
+    res = build_results(frames, frame_interval_min=2.0, options=Options(cell_min_frames=0),
+                        metadata={})
+    assert len(res.cells) == 2
+    # two cells seen apart for two frames, then as one body: the second is as large as the
+    # first, so it is a cell of its own, not a piece
+    a, b = (20.0, 20.0, 6.0), (33.0, 20.0, 6.0)
+    frames = [frame([a, b])] * 2 + [frame([(26.5, 20.0, 8.5)])] * 6
+    res = build_results(frames, frame_interval_min=2.0, options=Options(), metadata={})
+    assert len(res.cells) == 2

@@ -66,6 +66,10 @@ class Options:
         pixel or two).
     link_search_um, link_memory : float, int
         Migrasome linking: largest step between sightings and frames a gap may last.
+    cell_min_frames : int
+        A body tracked for fewer frames than this, touching a cell tracked longer in each
+        of them, is a piece cut off that cell by the segmentation and counts as that cell
+        (a cell does not appear for a frame and vanish); 0 or 1 keeps every track.
     cell_search_um, fiber_search_um : float
         Largest step of a cell centroid / of a fibre's distal end between frames.
     classifier : bool or str
@@ -132,6 +136,7 @@ class Options:
     attach_reach_um: float = 1.5
     link_search_um: float = 1.5
     link_memory: int = 2
+    cell_min_frames: int = 3
     cell_search_um: float = 15.0
     fiber_search_um: float = 2.5
     classifier: bool | str = True

@@ -35,6 +35,55 @@ def _stack(per_frame: list[dict], key: str, dt: float) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def _without_fragments(cf: pd.DataFrame, *, n_frames: int, min_frames: int
+                       ) -> tuple[pd.DataFrame, dict[tuple[int, int], int]]:
+    """Cell tracks without the pieces split off a neighbour for a frame or two.
+
+    A body tracked for fewer than ``min_frames`` frames of a longer movie, touching in
+    each of them (centroids closer than the two equivalent radii plus 2 µm) a larger body
+    of a cell tracked longer, is a piece of that cell cut off by the segmentation (a lobe,
+    an overlap): a cell does not appear for a frame and vanish.  (Two cells seen apart
+    for a frame or two and merged by the segmentation otherwise stay two: the piece
+    is as large as the rest.)  Its rows are dropped and
+    its ``(frame, label)`` is given to that cell (the returned map) for the migrasomes and
+    fibres seen on it.  The cell ids are renumbered 0, 1, ... in order.
+    """
+    merged: dict[tuple[int, int], int] = {}
+    if min_frames <= 1 or n_frames <= min_frames or not len(cf):
+        return cf, merged
+    size = cf.groupby("cell_id")["frame"].transform("size").to_numpy()
+    short = size < min_frames
+    if not short.any() or short.all():
+        return cf, merged
+    drop = np.zeros(len(cf), bool)
+    for cid in np.unique(cf["cell_id"].to_numpy()[short]):
+        rows = np.flatnonzero(cf["cell_id"].to_numpy() == cid)
+        host = []
+        for i in rows:
+            f = cf["frame"].iat[i]
+            other = np.flatnonzero((cf["frame"].to_numpy() == f) & ~short)
+            d = np.hypot(cf["x_um"].to_numpy()[other] - cf["x_um"].iat[i],
+                         cf["y_um"].to_numpy()[other] - cf["y_um"].iat[i])
+            # touching, and larger: a piece cut off is smaller than the rest of its cell
+            touch = (d < cf["radius_um"].to_numpy()[other] + cf["radius_um"].iat[i] + 2.0) & (
+                cf["radius_um"].to_numpy()[other] > cf["radius_um"].iat[i])
+            host.append(int(cf["cell_id"].to_numpy()[other][np.argmin(
+                np.where(touch, d, np.inf))]) if touch.any() else -1)
+        if min(host) < 0:
+            continue
+        drop[rows] = True
+        for i, h in zip(rows, host):
+            merged[(int(cf["frame"].iat[i]), int(cf["label"].iat[i]))] = h
+    if not drop.any():
+        return cf, merged
+    cf = cf[~drop].copy()
+    ids, new = np.unique(cf["cell_id"].to_numpy(), return_inverse=True)
+    renum = dict(zip(ids.tolist(), range(len(ids))))
+    cf["cell_id"] = new.astype(np.int64)
+    merged = {k: renum[v] for k, v in merged.items()}
+    return cf, merged
+
+
 def _group_mode(keys: pd.Series, values: pd.Series, valid: pd.Series) -> pd.Series:
     """Most frequent valid value per key (ties: the smallest value), indexed by key."""
     d = pd.DataFrame({"k": keys[valid].to_numpy(), "v": values[valid].to_numpy()})
@@ -114,6 +163,8 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
         cf["cell_id"] = pd.Series(dtype="int64")
         for c in ("label", "x_um", "y_um", "radius_um"):
             cf[c] = pd.Series(dtype="float64")
+    cf, merged = _without_fragments(cf, n_frames=n_frames,
+                                    min_frames=int(getattr(o, "cell_min_frames", 0)))
     cf = cf.sort_values(["cell_id", "frame"], kind="stable").reset_index(drop=True)
     g = cf.groupby("cell_id")
     dx, dy, dtt = g["x_um"].diff(), g["y_um"].diff(), g["t_min"].diff()
@@ -132,6 +183,7 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
                           "n_frames": g.size().to_numpy(np.int64)})
     cell_of = {(int(f), int(lab)): int(c) for f, lab, c in
                zip(cf["frame"], cf["label"], cf["cell_id"])}
+    cell_of.update(merged)
 
     # -- fibres ----------------------------------------------------------------------------
     bf = _stack(per_frame, "branches", dt)
