@@ -203,6 +203,8 @@ def fiber_mask(frame: np.ndarray, *, pixel_size_um: float, background, cells: np
         paint_disks(blank, migrasomes, g, extra_um=0.3)
         ridge[blank] = 0
     mask = apply_hysteresis_threshold(ridge, low, high)
+    if bridge and blank.any() and mask.any():
+        mask = _without_glow_bridges(mask, blank, min_length_um / g)
     if bridge and blank.any():
         # an RF runs through the migrasomes it carries: their disks join its pieces (and
         # count in its length) wherever a piece reaches them
@@ -220,6 +222,24 @@ def fiber_mask(frame: np.ndarray, *, pixel_size_um: float, background, cells: np
         ok[0] = False
         mask = ok[lab]
     return mask, f
+
+
+def _without_glow_bridges(mask: np.ndarray, blank: np.ndarray, min_px: float) -> np.ndarray:
+    """``mask`` without the pieces too short to be an RF on their own that touch two or
+    more migrasome disks: the glow between neighbouring migrasomes, which would chain a
+    migrasome whose fibre is gone to its neighbour's."""
+    raw, nr = ndi.label(mask, structure=np.ones((3, 3)))
+    short = np.bincount(raw.ravel(), minlength=nr + 1) < min_px
+    short[0] = False
+    if not short.any():
+        return mask
+    disks, _ = ndi.label(blank)
+    grown = ndi.grey_dilation(np.where(short[raw], raw, 0), size=(3, 3))
+    touch = (grown > 0) & (disks > 0)
+    pairs = np.unique(np.c_[grown[touch], disks[touch]], axis=0)
+    n_disks = np.bincount(pairs[:, 0], minlength=nr + 1) if len(pairs) else np.zeros(nr + 1, int)
+    drop = short & (n_disks >= 2)
+    return mask & ~drop[raw]
 
 
 def window_mean(clean: np.ndarray, labels: np.ndarray,
