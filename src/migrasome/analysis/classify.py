@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage as ndi
 
-__all__ = ["FEATURES", "candidate_features", "load_classifier", "migrasome_probability",
-           "MODEL_PATH", "MODEL_VERSION", "TREES_PATH", "write_trees"]
+__all__ = ["FEATURES", "candidate_features", "fit_error", "load_classifier",
+           "migrasome_probability", "MODEL_PATH", "MODEL_VERSION", "TREES_PATH", "write_trees"]
 
 MODEL_VERSION = 1
 MODEL_PATH = Path(__file__).parent / "data" / "migrasome_classifier.joblib"
@@ -33,6 +33,12 @@ FEATURES = ("snr", "roundness", "diameter_um", "d_over_psf", "fit_error", "respo
             "scale_ratio", "background_step", "depth_um", "hollowness", "arms", "arm_level",
             "outer_level", "rim_spread", "n_near", "rank_near", "p_0", "p_half", "p_rim",
             "p_out1", "p_out2", "lap_ratio")
+
+
+def fit_error(fit: pd.DataFrame) -> np.ndarray:
+    """Residual of a profile fit relative to its amplitude: ``√rss / amplitude``."""
+    amp = np.maximum(fit["amplitude"].to_numpy(float), 1e-9)
+    return np.sqrt(np.maximum(fit["rss"].to_numpy(float), 0)) / amp
 
 
 def _polar(frame, rows, cols, radii, n_theta=24):
@@ -99,7 +105,7 @@ def candidate_features(frame: np.ndarray, cand: pd.DataFrame, *, pixel_size_um: 
         "snr": snr, "roundness": cand["roundness"].to_numpy(float),
         "diameter_um": cand["diameter_um"].to_numpy(float),
         "d_over_psf": cand["diameter_um"].to_numpy(float) / psf_sigma_um,
-        "fit_error": np.sqrt(np.maximum(cand["rss"].to_numpy(float), 0)) / amp,
+        "fit_error": fit_error(cand),
         "response": lap,
         "scale_ratio": cand["sigma_px"].to_numpy(float) / np.maximum(R, 0.5),
         "background_step": (bg - far_level) / amp,

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .blobs import blob_candidates, ring_candidates, scales_px, suppress_overlaps
-from .classify import candidate_features, migrasome_probability
+from .classify import candidate_features, fit_error, migrasome_probability
 from .migrasomes import (
     OUT_COLUMNS,
     detect_by_thresholds,
@@ -66,12 +66,6 @@ def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: 
                                 min_roundness=min_roundness, model=model)
 
 
-def _fit_error(fit: pd.DataFrame) -> np.ndarray:
-    """Residual of a profile fit relative to its amplitude (the classifier's ``fit_error``)."""
-    return np.sqrt(np.maximum(fit["rss"].to_numpy(float), 0)) / np.maximum(
-        fit["amplitude"].to_numpy(float), 1e-12)
-
-
 def detect_classified(frame, *, pixel_size_um, psf_sigma_um, noise, sigma_z_um, d_min_um,
                       d_max_um, n_scales, threshold, model, model_path, min_probability,
                       depth_um, return_candidates):
@@ -110,7 +104,7 @@ def detect_classified(frame, *, pixel_size_um, psf_sigma_um, noise, sigma_z_um, 
     moved = np.flatnonzero(np.hypot(rr - rows, rc - cols) > 0.5)
     if moved.size:
         alt = fit_diameters(frame, rr[moved], rc[moved], **kw).set_axis(moved)
-        better = moved[_fit_error(alt) < RIM_GAIN * _fit_error(fit.iloc[moved])]
+        better = moved[fit_error(alt) < RIM_GAIN * fit_error(fit.iloc[moved])]
         rows[better], cols[better] = rr[better], rc[better]
         fit.iloc[better] = alt.loc[better]
     cand["row"], cand["col"] = rows, cols

@@ -203,9 +203,8 @@ def fiber_mask(frame: np.ndarray, *, pixel_size_um: float, background, cells: np
         paint_disks(blank, migrasomes, g, extra_um=0.3)
         ridge[blank] = 0
     mask = apply_hysteresis_threshold(ridge, low, high)
-    if bridge and blank.any() and mask.any():
-        mask = _without_glow_bridges(mask, blank, min_length_um / g)
     if bridge and blank.any():
+        mask = _without_glow_bridges(mask, blank, min_length_um / g)
         # an RF runs through the migrasomes it carries: their disks join its pieces (and
         # count in its length) wherever a piece reaches them
         disks, nd = ndi.label(blank)

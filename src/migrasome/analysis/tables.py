@@ -51,36 +51,29 @@ def _without_fragments(cf: pd.DataFrame, *, n_frames: int, min_frames: int
     merged: dict[tuple[int, int], int] = {}
     if min_frames <= 1 or n_frames <= min_frames or not len(cf):
         return cf, merged
-    size = cf.groupby("cell_id")["frame"].transform("size").to_numpy()
-    short = size < min_frames
+    short = (cf.groupby("cell_id")["frame"].transform("size") < min_frames).to_numpy()
     if not short.any() or short.all():
         return cf, merged
-    drop = np.zeros(len(cf), bool)
-    for cid in np.unique(cf["cell_id"].to_numpy()[short]):
-        rows = np.flatnonzero(cf["cell_id"].to_numpy() == cid)
-        host = []
-        for i in rows:
-            f = cf["frame"].iat[i]
-            other = np.flatnonzero((cf["frame"].to_numpy() == f) & ~short)
-            d = np.hypot(cf["x_um"].to_numpy()[other] - cf["x_um"].iat[i],
-                         cf["y_um"].to_numpy()[other] - cf["y_um"].iat[i])
-            # touching, and larger: a piece cut off is smaller than the rest of its cell
-            touch = (d < cf["radius_um"].to_numpy()[other] + cf["radius_um"].iat[i] + 2.0) & (
-                cf["radius_um"].to_numpy()[other] > cf["radius_um"].iat[i])
-            host.append(int(cf["cell_id"].to_numpy()[other][np.argmin(
-                np.where(touch, d, np.inf))]) if touch.any() else -1)
-        if min(host) < 0:
-            continue
-        drop[rows] = True
-        for i, h in zip(rows, host):
-            merged[(int(cf["frame"].iat[i]), int(cf["label"].iat[i]))] = h
-    if not drop.any():
+    cols = ["frame", "cell_id", "x_um", "y_um", "radius_um"]
+    pairs = cf.loc[short, cols + ["label"]].reset_index().merge(
+        cf.loc[~short, cols], on="frame", suffixes=("", "_h"))
+    d = np.hypot(pairs["x_um_h"] - pairs["x_um"], pairs["y_um_h"] - pairs["y_um"])
+    # touching, and larger: a piece cut off is smaller than the rest of its cell
+    pairs = pairs.assign(d=d)[(d < pairs["radius_um_h"] + pairs["radius_um"] + 2.0)
+                              & (pairs["radius_um_h"] > pairs["radius_um"])]
+    host = pairs.sort_values("d", kind="stable").groupby("index").first()
+    n_rows = cf.loc[short].groupby("cell_id").size()
+    n_host = host.groupby("cell_id").size().reindex(n_rows.index, fill_value=0)
+    pieces = n_host.index[n_host.to_numpy() == n_rows.to_numpy()]
+    host = host[host["cell_id"].isin(pieces)]
+    if not len(host):
         return cf, merged
-    cf = cf[~drop].copy()
+    cf = cf.drop(index=host.index)
     ids, new = np.unique(cf["cell_id"].to_numpy(), return_inverse=True)
-    renum = dict(zip(ids.tolist(), range(len(ids))))
     cf["cell_id"] = new.astype(np.int64)
-    merged = {k: renum[v] for k, v in merged.items()}
+    renum = dict(zip(ids.tolist(), range(len(ids))))
+    merged = {(int(f), int(lab)): renum[int(h)] for f, lab, h in
+              zip(host["frame"], host["label"], host["cell_id_h"])}
     return cf, merged
 
 
@@ -252,12 +245,10 @@ def build_results(per_frame: list[dict], *, frame_interval_min: float, options: 
         # migrasomes grow on RFs: a swelling seen only over cells that never show one (a
         # nuclear body, a vesicle inside a cell that is not migrating) is not a migrasome
         rf_cells = fiber_frames.loc[fiber_frames["attached"].astype(bool), "cell_id"].unique()
-        ga = mf.groupby("migrasome_id")
-        alone = (mf["under_cell"].astype(bool) & ~mf["cell_id"].isin(rf_cells)
-                 & ~mf["attached"].astype(bool)) | ~mf["under_cell"].astype(bool)
-        only = ga["under_cell"].transform("all").astype(bool) & alone.groupby(
-            mf["migrasome_id"]).transform("all")
-        mf = mf[~only.to_numpy(bool)].reset_index(drop=True)
+        lone = (mf["under_cell"].astype(bool) & ~mf["attached"].astype(bool)
+                & ~mf["cell_id"].isin(rf_cells))
+        only = lone.groupby(mf["migrasome_id"]).transform("all").to_numpy(bool)
+        mf = mf[~only].reset_index(drop=True)
         mf["migrasome_id"] = pd.factorize(mf["migrasome_id"])[0].astype(np.int64)
     if d_free > 0 and len(mf):
         # a small swelling never seen on an RF nor over a cell is a punctum (a vesicle,
