@@ -91,6 +91,36 @@ def test_detect_finds_a_shell_in_noise_and_not_a_line():
     assert det["diameter_um"].iloc[0] == pytest.approx(1.2, rel=0.1)
 
 
+def _classified(img, px):
+    return detect_migrasomes(img, pixel_size_um=px, psf_sigma_um=0.0765,
+                             noise=noise_sigma(img), classifier=True)
+
+
+@pytest.mark.parametrize("centre_col, reported", [(98.0, False), (92.0, True), (87.0, True)])
+def test_a_swelling_on_the_border_is_reported_when_its_centre_is_inside(centre_col, reported):
+    # the image ends at column 96 (x = 9.6 µm); the shell's radius is 7.5 px
+    px = 0.1
+    img = _shell_image(1.5, px=px, shape=(96, 96), centre=(40.0, centre_col), amp=60.0)
+    img = img + np.random.default_rng(0).normal(0, 6.0, img.shape)
+    det = _classified(img, px)
+    assert len(det) == int(reported)
+    if reported:
+        assert det["x_um"].iloc[0] == pytest.approx((centre_col + 0.5) * px, abs=0.15)
+        assert det["diameter_um"].iloc[0] == pytest.approx(1.5, rel=0.1)
+
+
+def test_two_overlapping_swellings_are_both_reported():
+    # 1.5 µm shells 0.9 µm apart: they overlap by 0.6 µm, each centre outside the other
+    px = 0.1
+    img = (_shell_image(1.5, px=px, shape=(96, 96), centre=(48.0, 40.0), amp=60.0)
+           + _shell_image(1.5, px=px, shape=(96, 96), centre=(48.0, 49.0), amp=60.0))
+    img = img + np.random.default_rng(1).normal(0, 6.0, img.shape)
+    det = _classified(img, px).sort_values("x_um")
+    assert len(det) == 2
+    np.testing.assert_allclose(det["x_um"], [4.05, 4.95], atol=0.15)
+    np.testing.assert_allclose(det["diameter_um"], 1.5, rtol=0.1)
+
+
 def test_noise_and_background():
     rng = np.random.default_rng(1)
     img = 50.0 + rng.normal(0, 3.0, (256, 256))

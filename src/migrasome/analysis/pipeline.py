@@ -119,6 +119,10 @@ def _analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: flo
                             classifier=o.classifier or None,
                             min_probability=o.min_probability, depth_um=depth)
     mig["under_cell"] = _under(mig, labels)
+    if o.classifier and len(mig):
+        strict = mig["under_cell"].to_numpy() & (
+            mig["probability"].to_numpy(float) < o.min_probability_under_cell)
+        mig = mig[~strict].reset_index(drop=True)
     # fibres are looked for with the migrasomes taken out (their rims are not fibres)
     clean = img - model_image(img.shape, mig, pixel_size_um=pixel_size_um,
                               psf_sigma_um=psf_sigma_um, sigma_z_um=sigma_z_um)
