@@ -147,3 +147,18 @@ def test_the_glow_between_two_migrasomes_does_not_chain_them():
     out = _without_glow_bridges(mask, blank, min_px=6)
     assert not out[13, 16:19].any()
     assert out[13, 25:29].all() and out[32, 30:60].all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_hessian_eigenvalue_is_scikit_images(dtype):
+    from skimage.feature import hessian_matrix, hessian_matrix_eigvals
+
+    from migrasome.analysis.fibers import hessian_largest_eigenvalue
+
+    img = np.random.default_rng(3).normal(size=(64, 48)).astype(dtype)
+    img[20:30, 10:14] += 5.0
+    ref = hessian_matrix_eigvals(hessian_matrix(img, sigma=1.0, order="rc",
+                                                use_gaussian_derivatives=False))[0]
+    got = hessian_largest_eigenvalue(img, sigma=1.0)
+    assert got.dtype == ref.dtype and got.shape == img.shape
+    np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-6)

@@ -121,6 +121,26 @@ def test_two_overlapping_swellings_are_both_reported():
     np.testing.assert_allclose(det["diameter_um"], 1.5, rtol=0.1)
 
 
+def test_the_under_cell_threshold_applies_where_the_centre_lies_and_first():
+    # the same pair as above with a cell body under the left one and an impossible bar
+    # there: the left goes, before the overlap test, and leaves the right one
+    px = 0.1
+    img = (_shell_image(1.5, px=px, shape=(96, 96), centre=(48.0, 40.0), amp=60.0)
+           + _shell_image(1.5, px=px, shape=(96, 96), centre=(48.0, 49.0), amp=60.0))
+    img = img + np.random.default_rng(1).normal(0, 6.0, img.shape)
+    body = np.zeros(img.shape, bool)
+    body[30:66, 25:44] = True
+    det = detect_migrasomes(img, pixel_size_um=px, psf_sigma_um=0.0765,
+                            noise=noise_sigma(img), classifier=True, under_mask=body,
+                            min_probability_under=1.01)
+    assert len(det) == 1
+    assert det["x_um"].iloc[0] == pytest.approx(4.95, abs=0.15)
+    lax = detect_migrasomes(img, pixel_size_um=px, psf_sigma_um=0.0765,
+                            noise=noise_sigma(img), classifier=True, under_mask=body,
+                            min_probability_under=0.5)
+    assert len(lax) == 2
+
+
 def test_noise_and_background():
     rng = np.random.default_rng(1)
     img = 50.0 + rng.normal(0, 3.0, (256, 256))
@@ -155,3 +175,19 @@ def test_compare_scores():
     none = Results(tables={"migrasome_frames": _frames(np.zeros((0, 3)))})
     s = compare_results(none, truth)
     assert s["recall"] == 0.0 and s["f1"] == 0.0
+
+
+def test_analysis_runs_blas_on_one_thread_and_restores_it():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from migrasome.analysis.pipeline import _one_blas_thread
+
+    def blas():
+        return [p["num_threads"] for p in threadpoolctl.threadpool_info()
+                if p["user_api"] == "blas"]
+
+    np.ones((4, 4)) @ np.ones((4, 4))  # BLAS loaded
+    before = blas()
+    with _one_blas_thread():
+        inside = blas()
+    assert inside and all(n == 1 for n in inside)
+    assert blas() == before

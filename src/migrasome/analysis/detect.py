@@ -49,13 +49,17 @@ def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: 
                       threshold: float = 5.0, min_snr: float = 1.5,
                       min_roundness: float = 0.55, model: str = "shell",
                       classifier: str | bool | None = None, min_probability: float = 0.5,
-                      depth_um: np.ndarray | None = None, return_candidates: bool = False
-                      ) -> pd.DataFrame:
+                      depth_um: np.ndarray | None = None, return_candidates: bool = False,
+                      under_mask: np.ndarray | None = None,
+                      min_probability_under: float | None = None) -> pd.DataFrame:
     """Find migrasomes in one frame and measure them.
 
     With ``classifier`` (True: the shipped model, or a model file's path) the trained
     classifier decides (:func:`detect_classified`); without, the round-profile thresholds do
     (:func:`.migrasomes.detect_by_thresholds`, whose docstring gives every parameter).
+    With the classifier, candidates centred where ``under_mask`` (bool, shape of ``frame``:
+    the cell bodies) is True need ``min_probability_under`` instead of ``min_probability``
+    (both before the overlap test, so a rejected one takes no neighbour with it).
 
     Returns
     -------
@@ -69,7 +73,8 @@ def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: 
                                  n_scales=n_scales, threshold=threshold, model=model,
                                  model_path=None if classifier is True else classifier,
                                  min_probability=min_probability, depth_um=depth_um,
-                                 return_candidates=return_candidates)
+                                 return_candidates=return_candidates, under_mask=under_mask,
+                                 min_probability_under=min_probability_under)
     return detect_by_thresholds(frame, pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um,
                                 noise=noise, sigma_z_um=sigma_z_um, exclude=exclude,
                                 d_min_um=d_min_um, d_max_um=d_max_um, n_scales=n_scales,
@@ -79,7 +84,8 @@ def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: 
 
 def detect_classified(frame, *, pixel_size_um, psf_sigma_um, noise, sigma_z_um, d_min_um,
                       d_max_um, n_scales, threshold, model, model_path, min_probability,
-                      depth_um, return_candidates):
+                      depth_um, return_candidates, under_mask=None,
+                      min_probability_under=None):
     """Candidates → fitted → features → classifier → one per object (see
     :func:`detect_migrasomes`, which calls it with ``classifier`` set)."""
     px = pixel_size_um
@@ -128,7 +134,12 @@ def detect_classified(frame, *, pixel_size_um, psf_sigma_um, noise, sigma_z_um, 
     if return_candidates:
         return pd.concat([out, feats.add_prefix("f_")], axis=1)
     out["probability"] = migrasome_probability(feats, model_path=model_path)
-    ok = (out["probability"] >= min_probability) & (out["diameter_um"] >= 0.9 * d_min_um) & (
+    need = np.full(len(out), float(min_probability))
+    if under_mask is not None and min_probability_under is not None and len(out):
+        r = np.clip(np.rint(out["row"].to_numpy()).astype(int), 0, under_mask.shape[0] - 1)
+        c = np.clip(np.rint(out["col"].to_numpy()).astype(int), 0, under_mask.shape[1] - 1)
+        need[under_mask[r, c]] = float(min_probability_under)
+    ok = (out["probability"] >= need) & (out["diameter_um"] >= 0.9 * d_min_um) & (
         out["diameter_um"] <= 1.1 * d_max_um)
     out = out[ok].reset_index(drop=True)
     if len(out) > 1:
