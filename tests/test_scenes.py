@@ -78,3 +78,29 @@ def test_semi_synthetic_keeps_the_real_pixels():
     diff = mv.data[0, 0] - real
     assert (diff >= -1e-3).all() and np.median(diff) < 1.0  # added light only, mostly none
     assert len(mv.truth.migrasome_frames)
+
+
+def test_draw_scene_is_the_scene_generate_scene_renders():
+    from migrasome.scenes import draw_scene
+
+    kw = dict(size_px=160, n_frames=2, seed=5)
+    movie = generate_scene("dense-network", **kw)
+    scene = draw_scene("dense-network", **kw)
+    px = movie.pixel_size_um
+    assert scene.settings["pixel_size_um"] == px
+    truth = movie.truth.migrasome_frames
+    assert len(scene.migrasomes) >= truth["migrasome_id"].nunique()
+    # its RFs lie on the movie's bright lines: brighter than the frame's median
+    img = movie.data[0, 0].astype(float)
+    on = []
+    for fb in scene.fibers:
+        p = scene.fiber_points(fb, 0)
+        if p is None:
+            continue
+        c, r = (p[:, 0] / px).astype(int), (p[:, 1] / px).astype(int)
+        ok = (r >= 0) & (r < img.shape[0]) & (c >= 0) & (c < img.shape[1])
+        on.append(img[r[ok], c[ok]])
+    on = np.concatenate(on)
+    assert on.size > 20 and np.median(on) > np.median(img)
+    other = draw_scene("dense-network", size_px=160, n_frames=2, seed=6)
+    assert other.cells[0].x_um != scene.cells[0].x_um

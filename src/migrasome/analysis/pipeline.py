@@ -66,7 +66,9 @@ def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: floa
     dict
         ``cells`` (label, x_um, y_um, area_um2, radius_um), ``migrasomes`` (x_um, y_um,
         [z_um,] diameter_um, … , branch, attached, cell_label, site_type), ``branches``
-        (from ``fiber_graph``), ``noise`` (float) and ``labels`` (cell-body label image).
+        (from ``fiber_graph``), ``fiber_points`` (ndarray, shape (n, 4): ``x_um, y_um,
+        branch, is_tip`` of each RF skeleton pixel), ``noise`` (float) and ``labels``
+        (cell-body label image).
 
     Raises
     ------
@@ -81,7 +83,7 @@ def analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: floa
     >>> out = analyze_frame(movie.data[0, 0], pixel_size_um=movie.pixel_size_um,
     ...                     psf_sigma_um=0.08)
     >>> sorted(out)
-    ['branches', 'cells', 'labels', 'migrasomes', 'noise']
+    ['branches', 'cells', 'fiber_points', 'labels', 'migrasomes', 'noise']
     """
     return _analyze_frame(frame, pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um,
                           sigma_z_um=sigma_z_um, options=options, cell_frame=cell_frame,
@@ -147,7 +149,7 @@ def _analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: flo
                                  reach_um=o.attach_reach_um)
     mig = pd.concat([mig, att], axis=1)
     return {"cells": cells, "migrasomes": mig, "branches": branches, "noise": noise,
-            "labels": labels}, own
+            "labels": labels, "fiber_points": points}, own
 
 
 def _one_blas_thread():
@@ -436,6 +438,7 @@ def analyze_movie(movie: Any, *, pixel_size_um: float | None = None,
                                       stack=None if stacks is None else stacks(t),
                                       z_step_um=z_step, earlier=tuple(window))
             labels = out.pop("labels")
+            del out["fiber_points"]  # skeleton pixels, for checks of one frame only
             if window.maxlen and not why:
                 window.append((own, labels))
             per_frame.append(out)

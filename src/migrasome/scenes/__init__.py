@@ -30,8 +30,8 @@ from .draw import Optics, render_frame
 from .families import FAMILIES, HELD_OUT, TRAINING, Family, family
 from .geometry import Scene, sample_scene
 
-__all__ = ["generate_scene", "semi_synthetic", "Family", "FAMILIES", "TRAINING", "HELD_OUT",
-           "family", "Scene"]
+__all__ = ["generate_scene", "draw_scene", "semi_synthetic", "Family", "FAMILIES",
+           "TRAINING", "HELD_OUT", "family", "Scene"]
 
 
 def _loguniform(rng, lo_hi):
@@ -88,18 +88,9 @@ def generate_scene(fam: str | Family, *, size_px: int | tuple[int, int] = 256,
         drawn settings and the optics (``psf_sigma_um``, ``modality``, ``numerical_aperture``,
         ``wavelength_nm``).
     """
-    fam = family(fam)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    sz: Any = size_px
-    shape: tuple[int, int] = (int(sz), int(sz)) if np.ndim(sz) == 0 else (int(sz[0]), int(sz[1]))
-    if min(shape) < 32 or n_frames < 1:
-        raise ValueError(f"size_px={size_px!r}, n_frames={n_frames!r}: need ≥ 32 px and ≥ 1 "
-                         "frame")
-    s = _draw_settings(fam, rng, pixel_size_um=pixel_size_um, snr=snr)
+    scene, rng, shape = _draw(fam, size_px, n_frames, seed, pixel_size_um, snr)
+    s = scene.settings
     px = s["pixel_size_um"]
-    scene = sample_scene(fam, width_um=shape[1] * px, height_um=shape[0] * px,
-                         n_frames=n_frames, rng=rng)
-    scene.settings = s
     optics = Optics(pixel_size_um=px, numerical_aperture=s["numerical_aperture"],
                     modality=s["modality"], snr=s["snr"])
     illum = _illumination(shape, s)
@@ -115,6 +106,40 @@ def generate_scene(fam: str | Family, *, size_px: int | tuple[int, int] = 256,
     return Movie(data=data, pixel_size_um=px, frame_interval_min=frame_interval_min,
                  channel_names=("TSPAN4-GFP",), truth=scene.truth(frame_interval_min),
                  metadata=meta)
+
+
+def draw_scene(fam: str | Family, *, size_px: int | tuple[int, int] = 256,
+               n_frames: int = 4, seed: int | np.random.Generator = 0,
+               pixel_size_um: float | None = None, snr: float | None = None) -> Scene:
+    """The scene that :func:`generate_scene` renders for the same arguments: cells, RFs
+    (``Scene.fiber_points``: each one's polyline in a frame), migrasomes, debris, and the
+    drawn settings (``settings``), all in image µm.
+
+    Examples
+    --------
+    >>> from migrasome.scenes import draw_scene, generate_scene
+    >>> scene = draw_scene("sparse-widefield", size_px=128, n_frames=2, seed=1)
+    >>> movie = generate_scene("sparse-widefield", size_px=128, n_frames=2, seed=1)
+    >>> scene.settings["pixel_size_um"] == movie.pixel_size_um
+    True
+    """
+    return _draw(fam, size_px, n_frames, seed, pixel_size_um, snr)[0]
+
+
+def _draw(fam, size_px, n_frames, seed, pixel_size_um, snr):
+    fam = family(fam)
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    sz: Any = size_px
+    shape: tuple[int, int] = (int(sz), int(sz)) if np.ndim(sz) == 0 else (int(sz[0]), int(sz[1]))
+    if min(shape) < 32 or n_frames < 1:
+        raise ValueError(f"size_px={size_px!r}, n_frames={n_frames!r}: need ≥ 32 px and ≥ 1 "
+                         "frame")
+    s = _draw_settings(fam, rng, pixel_size_um=pixel_size_um, snr=snr)
+    px = s["pixel_size_um"]
+    scene = sample_scene(fam, width_um=shape[1] * px, height_um=shape[0] * px,
+                         n_frames=n_frames, rng=rng)
+    scene.settings = s
+    return scene, rng, shape
 
 
 def _smooth_noise(rng, shape, sigma_px) -> np.ndarray:
