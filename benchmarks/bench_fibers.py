@@ -10,12 +10,14 @@ bodies). Training and held-out families apart; the line filter's width
 (``fiber_sigma_um``) for each value given, the others at their defaults.
 
 Run: ``python benchmarks/bench_fibers.py [--seeds 1000 2000 3000] [--movies 2]
-[--sigmas 0.2 0.3 0.4]`` (about 20 s per width on two cores).
+[--sigmas 0.2 0.3 0.4] [--set fiber_half_block=1 fiber_edge_ratio=1.5 fiber_low=3
+fiber_high=4]`` (about 20 s per width on two cores).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 import warnings
 from dataclasses import replace
@@ -84,12 +86,21 @@ def main(argv=None) -> None:
     ap.add_argument("--movies", type=int, default=2, help="movies per family and seed")
     ap.add_argument("--size", type=int, default=384)
     ap.add_argument("--sigmas", type=float, nargs="+", default=[Options().fiber_sigma_um])
+    ap.add_argument("--set", nargs="*", default=[], metavar="OPTION=VALUE",
+                    help="other analysis options, e.g. fiber_half_block=1 fiber_low=3")
     a = ap.parse_args(argv)
+    fields = {f.name: f.type for f in dataclasses.fields(Options)}
+    given = {}
+    for item in a.set:
+        k, _, v = item.partition("=")
+        if k not in fields:
+            raise SystemExit(f"unknown option {k!r}; allowed: {sorted(fields)}")
+        given[k] = v.lower() in ("1", "true", "yes") if "bool" in str(fields[k]) else float(v)
     warnings.filterwarnings("ignore")
     t0 = time.perf_counter()
     rows = []
     for sigma in a.sigmas:
-        o = replace(Options(), fiber_sigma_um=sigma)
+        o = replace(Options(), fiber_sigma_um=sigma, **given)
         for group, fams in (("training", TRAINING), ("held-out", HELD_OUT)):
             for k, fam in enumerate(fams):
                 for seed in a.seeds:

@@ -137,7 +137,8 @@ def _analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: flo
                          sigma_um=o.fiber_sigma_um, length_um=o.fiber_length_um,
                          low=o.fiber_low, high=o.fiber_high,
                          min_length_um=o.fiber_min_length_um, n_angles=o.fiber_angles,
-                         puncta_z=o.fiber_puncta_z)
+                         puncta_z=o.fiber_puncta_z, half_block=o.fiber_half_block,
+                         edge_ratio=o.fiber_edge_ratio)
     branches, points = fiber_graph(mask, pixel_size_um=pixel_size_um, f=f, cells=labels,
                                    min_length_um=o.fiber_min_length_um,
                                    attach_um=o.fiber_attach_um, rim_um=o.fiber_rim_um)
