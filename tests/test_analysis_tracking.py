@@ -133,3 +133,23 @@ def test_identities_cells_and_release_on_a_rendered_movie():
     # within one frame (2 min) for at least two of the three; the others never released
     assert (np.abs(released["t_rel"] - 4.0) <= 2.0).sum() >= 2
     assert kept["t_rel"].isna().mean() >= 0.8
+
+
+def test_a_migrasome_missed_three_frames_in_a_row_keeps_its_track():
+    # a fine-confocal movie (the benchmark's 12-frame read-out run) in which a migrasome
+    # under a cell is not reported in frames 5–7: it must stay one track
+    from dataclasses import replace
+
+    from migrasome.scenes import family, generate_scene
+
+    movie = generate_scene(replace(family("fine-confocal"), breakdown_prob=0.5), size_px=320,
+                           n_frames=12, seed=1301)
+    res = analyze_movie(movie)
+    dm = res.migrasome_frames.reset_index(drop=True)
+    tm = movie.truth.migrasome_frames.reset_index(drop=True)
+    m = match_frames(dm, tm)
+    pairs = pd.DataFrame({"t": tm["migrasome_id"].to_numpy()[m["i_truth"]],
+                          "d": dm["migrasome_id"].to_numpy()[m["i_detected"]]})
+    seen = pairs.groupby("t")["d"].agg(["size", "nunique"])
+    assert (seen["size"] >= 2).sum() >= 3
+    assert (seen.loc[seen["size"] >= 2, "nunique"] == 1).all()
