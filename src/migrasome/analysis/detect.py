@@ -43,6 +43,16 @@ RIM_GAIN = 0.9
 OVERLAP_INNER, OVERLAP_OUTER = 1.0, 0.0
 
 
+def centred_in(mask: np.ndarray, det: pd.DataFrame) -> np.ndarray:
+    """Whether each detection's centre (``row, col``, px; nearest pixel, clipped to the
+    image) falls on ``mask`` (bool, shape (Y, X)); shape (n,)."""
+    if not len(det):
+        return np.zeros(0, bool)
+    r = np.clip(np.rint(det["row"].to_numpy()).astype(int), 0, mask.shape[0] - 1)
+    c = np.clip(np.rint(det["col"].to_numpy()).astype(int), 0, mask.shape[1] - 1)
+    return np.asarray(mask[r, c], bool)
+
+
 def detect_migrasomes(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: float,
                       noise: float, sigma_z_um: float = np.inf, exclude: np.ndarray | None = None,
                       d_min_um: float = 0.5, d_max_um: float = 3.0, n_scales: int = 7,
@@ -135,10 +145,8 @@ def detect_classified(frame, *, pixel_size_um, psf_sigma_um, noise, sigma_z_um, 
         return pd.concat([out, feats.add_prefix("f_")], axis=1)
     out["probability"] = migrasome_probability(feats, model_path=model_path)
     need = np.full(len(out), float(min_probability))
-    if under_mask is not None and min_probability_under is not None and len(out):
-        r = np.clip(np.rint(out["row"].to_numpy()).astype(int), 0, under_mask.shape[0] - 1)
-        c = np.clip(np.rint(out["col"].to_numpy()).astype(int), 0, under_mask.shape[1] - 1)
-        need[under_mask[r, c]] = float(min_probability_under)
+    if under_mask is not None and min_probability_under is not None:
+        need[centred_in(under_mask, out)] = float(min_probability_under)
     ok = (out["probability"] >= need) & (out["diameter_um"] >= 0.9 * d_min_um) & (
         out["diameter_um"] <= 1.1 * d_max_um)
     out = out[ok].reset_index(drop=True)

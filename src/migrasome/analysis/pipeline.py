@@ -23,7 +23,7 @@ from ..errors import MigrasomeWarning
 from ..results import Results
 from .assign import assign_frame
 from .cells import CellDepth, cell_properties, segment_cells
-from .detect import detect_migrasomes
+from .detect import centred_in, detect_migrasomes
 from .fibers import fiber_graph, fiber_mask, window_mean
 from .frames import frames_of
 from .migrasomes import model_image
@@ -113,17 +113,18 @@ def _analyze_frame(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: flo
     img, noise, labels, bg_fib, depth = _prepare(frame, pixel_size_um, o, cell_frame)
     cells = cell_properties(labels, pixel_size_um=pixel_size_um,
                             stride=max(1, int(round(o.cell_grid_um / pixel_size_um))))
+    under = labels > 0
     mig = detect_migrasomes(img, pixel_size_um=pixel_size_um, psf_sigma_um=psf_sigma_um,
                             noise=noise, sigma_z_um=sigma_z_um,
-                            exclude=None if o.classifier else labels > 0,
+                            exclude=None if o.classifier else under,
                             d_min_um=o.d_min_um, d_max_um=o.d_max_um,
                             threshold=o.detect_threshold,
                             min_snr=o.min_snr, min_roundness=o.min_roundness, model=o.model,
                             classifier=o.classifier or None,
                             min_probability=o.min_probability, depth_um=depth,
-                            under_mask=labels > 0,
+                            under_mask=under,
                             min_probability_under=o.min_probability_under_cell)
-    mig["under_cell"] = _under(mig, labels)
+    mig["under_cell"] = centred_in(under, mig)
     # fibres are looked for with the migrasomes taken out (their rims are not fibres)
     clean = img - model_image(img.shape, mig, pixel_size_um=pixel_size_um,
                               psf_sigma_um=psf_sigma_um, sigma_z_um=sigma_z_um)
@@ -219,14 +220,6 @@ def _measure_in_stack(mig: pd.DataFrame, stack, *, pixel_size_um: float, z_step_
     mig.loc[~good, "z_um"] = np.nan
     d = mig["diameter_um"].to_numpy(float)
     return mig[(d >= 0.9 * o.d_min_um) & (d <= 1.1 * o.d_max_um)].reset_index(drop=True)
-
-
-def _under(mig: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
-    if not len(mig):
-        return np.zeros(0, bool)
-    r = np.clip(np.rint(mig["row"].to_numpy()).astype(int), 0, labels.shape[0] - 1)
-    c = np.clip(np.rint(mig["col"].to_numpy()).astype(int), 0, labels.shape[1] - 1)
-    return labels[r, c] > 0
 
 
 def frame_candidates(frame: np.ndarray, *, pixel_size_um: float, psf_sigma_um: float,
